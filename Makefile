@@ -1,0 +1,78 @@
+# Homeward: `make run` to try it, `make test` before every commit.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+DB_NAME ?= homeward
+DB_HOST ?= 127.0.0.1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+export DATABASE_URL ?= postgres://$(DB_HOST):5432/$(DB_NAME)
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: help run test lint bench install install-dev db browser clean
+
+help:
+	@echo "make run    install, create and migrate the database, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   lint and run the whole test suite against Postgres, Redis and Chromium"
+	@echo "make lint   ruff"
+	@echo "make bench  seed 100,000 returnees into their own database and print timings"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Creates the database named by DB_NAME when it is missing (trust auth, as on our machines).
+db:
+	@psql -h $(DB_HOST) -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$(DB_NAME)'" | grep -q 1 \
+		|| { echo "Creating database $(DB_NAME)"; createdb -h $(DB_HOST) $(DB_NAME); }
+
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser.
+browser:
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+		fi; }
+
+run: install db
+	DJANGO_DEBUG=true $(MANAGE) migrate --noinput
+	DJANGO_DEBUG=true $(MANAGE) seed_demo
+	@echo
+	@echo "Homeward is at http://$(HOST):$(PORT)  (Ctrl-C stops the web server, worker and beat)"
+	@echo
+	@trap 'kill 0' EXIT; \
+	DJANGO_DEBUG=true $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	DJANGO_DEBUG=true $(BIN)/celery -A config beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
+	DJANGO_DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-dev browser lint
+	$(BIN)/pytest
+
+bench: install-dev
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

@@ -1,0 +1,36 @@
+"""API wiring shared by the apps' endpoints."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import pagination, permissions
+from rest_framework.exceptions import ValidationError
+
+
+def require_model_permission(perm: str) -> type[permissions.BasePermission]:
+    """A DRF permission class: the user's role must hold `perm` (object access is separate)."""
+
+    class HasModelPermission(permissions.BasePermission):
+        def has_permission(self, request, view):
+            return bool(
+                request.user and request.user.is_authenticated and request.user.has_perm(perm)
+            )
+
+    HasModelPermission.__name__ = f"Has_{perm.replace('.', '_')}"
+    return HasModelPermission
+
+
+def as_api_error(exc: DjangoValidationError) -> ValidationError:
+    """A service's ValidationError as a 400 with field errors."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(
+            {
+                ("non_field_errors" if field == "__all__" else field): messages
+                for field, messages in exc.message_dict.items()
+            }
+        )
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from returnees.models import Region
+
+
+class Role(models.TextChoices):
+    """A role is a Django group (created by a data migration) holding model permissions."""
+
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+    POLICE_LIAISON = "police_liaison", _("Police liaison")
+    PROGRAM_MANAGER = "program_manager", _("Program manager")
+    PARTNER_STAFF = "partner_staff", _("Partner staff")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class AgencyKind(models.TextChoices):
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    POLICE = "police", _("Police")
+    HEALTH = "health", _("Health service")
+    EDUCATION = "education", _("School or university")
+    EMPLOYER = "employer", _("Employer")
+    FAMILY_SUPPORT = "family_support", _("Family support")
+    NGO = "ngo", _("NGO")
+    MUNICIPALITY = "municipality", _("Municipality")
+
+
+class Agency(models.Model):
+    """An organisation taking part in the program.
+
+    Its members are the users of `group`; object permissions on cases are
+    granted to that group, so membership is never stored twice.
+    """
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="agency", verbose_name=_("member group")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,148 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.access import case_for_user
+from casework.apis import CaseDetailOutput
+from config.api import as_api_error, require_model_permission
+from referrals.selectors import agencies_of
+from returnees.models import MAX_ALIASES, NAME_MAX, Language, Need, Returnee, validate_printable
+from returnees.services import PersonDetails, PossibleDuplicates, returnee_register
+
+
+class DuplicateMatchOutput(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    reference = serializers.CharField()
+    full_name = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+    agency_name = serializers.CharField()
+
+
+class ReturneeRegisterInput(serializers.ModelSerializer):
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=NAME_MAX, validators=[validate_printable]),
+        max_length=MAX_ALIASES,
+        required=False,
+    )
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices), required=False
+    )
+    needs = serializers.ListField(
+        child=serializers.ChoiceField(choices=Need.choices), required=False
+    )
+    lead_agency = serializers.IntegerField(
+        required=False, help_text="Agency id; may be left out by members of one agency."
+    )
+    assigned_worker = serializers.IntegerField(required=False, allow_null=True)
+    parent_case = serializers.IntegerField(required=False, allow_null=True)
+    acknowledge_duplicates = serializers.BooleanField(default=False)
+
+    class Meta:
+        model = Returnee
+        fields = [
+            "given_name",
+            "family_name",
+            "patronymic",
+            "aliases",
+            "birth_date",
+            "approximate_age",
+            "sex",
+            "citizenship_status",
+            "region",
+            "district",
+            "address",
+            "phone",
+            "languages",
+            "conflict_zone",
+            "departure_date",
+            "return_date",
+            "return_route",
+            "legal_status",
+            "needs",
+            "lead_agency",
+            "assigned_worker",
+            "parent_case",
+            "acknowledge_duplicates",
+        ]
+
+    def validate_lead_agency(self, value):
+        agency = agencies_of(self.context["request"].user).filter(pk=value).first()
+        if agency is None:
+            raise serializers.ValidationError("You can only open cases for your own agency.")
+        return agency
+
+    def validate_parent_case(self, value):
+        if value is None:
+            return None
+        try:
+            return case_for_user(self.context["request"].user, value)
+        except Http404:
+            raise serializers.ValidationError("No such case is open to you.") from None
+
+    def validate(self, attrs):
+        if "lead_agency" not in attrs:
+            agencies = list(agencies_of(self.context["request"].user)[:2])
+            if len(agencies) != 1:
+                raise serializers.ValidationError(
+                    {"lead_agency": "Name the lead agency: you are a member of several or none."}
+                )
+            attrs["lead_agency"] = agencies[0]
+        return attrs
+
+
+class ReturneeRegisterApi(APIView):
+    """Register a returnee and open their case.
+
+    A likely duplicate stops the registration with a 400 naming the matches
+    the caller may see and the agencies holding the others; send
+    `acknowledge_duplicates: true` to register a different person anyway.
+    """
+
+    permission_classes = [require_model_permission("returnees.add_returnee")]
+
+    @extend_schema(request=ReturneeRegisterInput, responses={201: CaseDetailOutput})
+    def post(self, request):
+        serializer = ReturneeRegisterInput(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        lead_agency = data.pop("lead_agency")
+        worker_id = data.pop("assigned_worker", None)
+        parent_case = data.pop("parent_case", None)
+        acknowledge = data.pop("acknowledge_duplicates")
+        assigned_worker = (
+            lead_agency.group.user_set.filter(pk=worker_id).first() if worker_id else None
+        )
+        if worker_id and assigned_worker is None:
+            return Response(
+                {"assigned_worker": ["The assigned worker must be a member of the lead agency."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            case = returnee_register(
+                actor=request.user,
+                person=PersonDetails(**data),
+                lead_agency=lead_agency,
+                assigned_worker=assigned_worker,
+                parent_case=parent_case,
+                acknowledge_duplicates=acknowledge,
+            )
+        except PossibleDuplicates as exc:
+            return Response(
+                {
+                    "acknowledge_duplicates": exc.messages,
+                    "possible_duplicates": {
+                        "visible": DuplicateMatchOutput(exc.report.visible, many=True).data,
+                        "other_agencies": exc.report.other_agencies,
+                    },
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from None
+        context = {"parent_case_id": parent_case.pk if parent_case else None}
+        return Response(
+            CaseDetailOutput(case, context=context).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,112 @@
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from casework.models import Case
+from referrals.models import Agency, AgencyKind, Role
+from referrals.services import agency_create, staff_member_create
+from returnees.demo import DemoAgencies, seed_caseload
+from returnees.models import Region
+
+User = get_user_model()
+
+DEMO_PASSWORD = "homeward-demo-2026"  # noqa: S105 - printed on purpose: demo machines only
+
+AGENCIES = [
+    ("bishkek", "Bishkek Social Services", AgencyKind.SOCIAL_SERVICES, Region.BISHKEK),
+    ("osh", "Osh Social Services", AgencyKind.SOCIAL_SERVICES, Region.OSH_CITY),
+    ("police", "Bishkek Police Liaison Unit", AgencyKind.POLICE, Region.BISHKEK),
+    ("health", "Republican Mental Health Centre", AgencyKind.HEALTH, Region.BISHKEK),
+    ("school", "Osh School No. 5", AgencyKind.EDUCATION, Region.OSH_CITY),
+    ("employer", "Dordoi Textile Works", AgencyKind.EMPLOYER, Region.BISHKEK),
+    ("family", "Family Bridge Public Foundation", AgencyKind.FAMILY_SUPPORT, Region.OSH_CITY),
+]
+# username, first, last, role, agency key
+USERS = [
+    ("sw.bishkek", "Aigul", "Sadykova", Role.SOCIAL_WORKER, "bishkek"),
+    ("sw2.bishkek", "Nurbek", "Asanov", Role.SOCIAL_WORKER, "bishkek"),
+    ("sw.osh", "Dilfuza", "Karimova", Role.SOCIAL_WORKER, "osh"),
+    ("sw2.osh", "Kubanych", "Toktorov", Role.SOCIAL_WORKER, "osh"),
+    ("pm.bishkek", "Gulmira", "Abdyldaeva", Role.PROGRAM_MANAGER, "bishkek"),
+    ("pm.osh", "Bakhtiyar", "Mamatov", Role.PROGRAM_MANAGER, "osh"),
+    ("police.bishkek", "Marat", "Ismailov", Role.POLICE_LIAISON, "police"),
+    ("partner.health", "Elena", "Petrova", Role.PARTNER_STAFF, "health"),
+    ("partner.school", "Zhyldyz", "Orozova", Role.PARTNER_STAFF, "school"),
+    ("partner.employer", "Samat", "Jumaliev", Role.PARTNER_STAFF, "employer"),
+    ("partner.family", "Saltanat", "Nurmatova", Role.PARTNER_STAFF, "family"),
+    ("auditor", "Ainura", "Beishenova", Role.AUDITOR, None),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo agencies, a user for every role, and a demo caseload (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--returnees", type=int, default=300, help="How many people to create (default 300)."
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed for the caseload.")
+
+    def handle(self, *args, returnees: int, seed: int, **options):
+        if returnees < 0:
+            self.stderr.write("--returnees must be 0 or more")
+            return
+        started = time.monotonic()
+        if Agency.objects.filter(name=AGENCIES[0][1]).exists():
+            self.stdout.write(
+                f"Demo data already present ({Case.objects.count()} cases); nothing added."
+            )
+        else:
+            agencies = self._staff()
+            self.stdout.write(f"Creating {returnees} returnees…")
+            count = seed_caseload(
+                agencies=agencies,
+                returnees=returnees,
+                seed=seed,
+                progress=lambda n: self.stdout.write(f"  {n}", ending="\r"),
+            )
+            self.stdout.write(f"Created {count} returnees with open cases.")
+        self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
+        self.stdout.write(self.logins())
+
+    @transaction.atomic
+    def _staff(self) -> DemoAgencies:
+        agencies = {
+            key: agency_create(actor=None, name=name, kind=kind, region=region)
+            for key, name, kind, region in AGENCIES
+        }
+        password_hash = make_password(DEMO_PASSWORD)
+        users = {}
+        for username, first, last, role, agency_key in USERS:
+            users[username] = staff_member_create(
+                actor=None,
+                username=username,
+                password=None,
+                password_hash=password_hash,
+                role=role,
+                agencies=[agencies[agency_key]] if agency_key else [],
+                first_name=first,
+                last_name=last,
+                email=f"{username}@homeward.example",
+            )
+        admin = User(username="admin", email="admin@homeward.example", password=password_hash)
+        admin.is_staff = admin.is_superuser = True
+        admin.save()
+        return DemoAgencies(
+            north=agencies["bishkek"],
+            south=agencies["osh"],
+            north_workers=[users["sw.bishkek"], users["sw2.bishkek"]],
+            south_workers=[users["sw.osh"], users["sw2.osh"]],
+        )
+
+    @staticmethod
+    def logins() -> str:
+        lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
+        for username, _first, _last, role, agency_key in USERS:
+            agency = next((a[1] for a in AGENCIES if a[0] == agency_key), "—")
+            lines.append(f"  {username:<18} {role.label:<16} {agency}")
+        lines.append(f"  {'admin':<18} {'Administrator':<16} —")
+        return "\n".join(lines)

@@ -1,0 +1,68 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from casework.access import case_for_user
+from returnees.forms import DuplicateCheckForm, IntakeForm
+from returnees.selectors import DuplicateReport, possible_duplicates
+from returnees.services import PossibleDuplicates, returnee_register
+
+
+@login_required
+@permission_required("returnees.add_returnee", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    initial = {"assigned_worker": request.user.pk}
+    if parent_id := request.GET.get("parent"):
+        # A "register a dependent" link: only a parent the user may see is prefilled.
+        initial["parent_reference"] = case_for_user(request.user, parent_id).reference
+    form = IntakeForm(request.POST or None, user=request.user, initial=initial)
+    if form.fields["lead_agency"].queryset.count() == 1:
+        form.fields["lead_agency"].initial = form.fields["lead_agency"].queryset.get()
+    report = DuplicateReport()
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = returnee_register(
+                actor=request.user,
+                person=form.person(),
+                lead_agency=form.cleaned_data["lead_agency"],
+                assigned_worker=form.cleaned_data["assigned_worker"],
+                parent_case=form.cleaned_data["parent_reference"],
+                acknowledge_duplicates=form.cleaned_data["acknowledge_duplicates"],
+            )
+        except PossibleDuplicates as exc:
+            report = exc.report
+            form.add_error(None, exc)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Registered. Case %(reference)s is open.") % {"reference": case.reference},
+            )
+            return redirect("casework:case_detail", case_id=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "returnees/intake.html", {"form": form, "report": report}, status=status)
+
+
+@login_required
+@permission_required("returnees.add_returnee", raise_exception=True)
+@require_POST
+def duplicate_check(request):
+    """The intake form's as-you-type check (htmx): a fragment listing likely matches."""
+    form = DuplicateCheckForm(request.POST)
+    report = DuplicateReport()
+    if form.is_valid():
+        data = form.cleaned_data
+        report = possible_duplicates(
+            user=request.user,
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            aliases=data["aliases"],
+            birth_date=data["birth_date"],
+            approximate_age=data["approximate_age"],
+        )
+    return render(request, "returnees/_duplicates.html", {"report": report})

@@ -1,0 +1,122 @@
+"""The cast every test draws on, in one place.
+
+agency A (Bishkek social services) works the cases; agency B (Osh social
+services) is the outsider's agency and must see nothing of A's cases.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+
+from referrals.models import AgencyKind, Role
+from referrals.services import agency_create, staff_member_create
+from returnees.services import returnee_register
+from tests.factories import PersonDetailsFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Fast hashing and plain static storage: tests need neither strength nor collectstatic.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+@dataclass
+class Cast:
+    agency_a: object
+    agency_b: object
+    police_agency: object
+    employer: object
+    social_worker: object
+    colleague: object
+    program_manager: object
+    police_liaison: object
+    partner: object
+    outsider: object
+    auditor: object
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    agency_a = agency_create(
+        actor=None,
+        name="Bishkek Social Services",
+        kind=AgencyKind.SOCIAL_SERVICES,
+        region="bishkek",
+    )
+    agency_b = agency_create(
+        actor=None, name="Osh Social Services", kind=AgencyKind.SOCIAL_SERVICES, region="osh_city"
+    )
+    police = agency_create(
+        actor=None, name="Bishkek Police Liaison Unit", kind=AgencyKind.POLICE, region="bishkek"
+    )
+    employer = agency_create(
+        actor=None, name="Dordoi Textile Works", kind=AgencyKind.EMPLOYER, region="bishkek"
+    )
+    password_hash = make_password(PASSWORD)
+
+    def staff(username, role, agency, first="Test", last="User"):
+        return staff_member_create(
+            actor=None,
+            username=username,
+            password=None,
+            password_hash=password_hash,
+            role=role,
+            agencies=[agency] if agency else [],
+            first_name=first,
+            last_name=last,
+        )
+
+    return Cast(
+        agency_a=agency_a,
+        agency_b=agency_b,
+        police_agency=police,
+        employer=employer,
+        social_worker=staff("aigul", Role.SOCIAL_WORKER, agency_a, "Aigul", "Sadykova"),
+        colleague=staff("nurbek", Role.SOCIAL_WORKER, agency_a, "Nurbek", "Asanov"),
+        program_manager=staff("gulmira", Role.PROGRAM_MANAGER, agency_a, "Gulmira", "Abdyldaeva"),
+        police_liaison=staff("marat", Role.POLICE_LIAISON, police, "Marat", "Ismailov"),
+        partner=staff("samat", Role.PARTNER_STAFF, employer, "Samat", "Jumaliev"),
+        outsider=staff("dilfuza", Role.SOCIAL_WORKER, agency_b, "Dilfuza", "Karimova"),
+        auditor=staff("ainura", Role.AUDITOR, None, "Ainura", "Beishenova"),
+    )
+
+
+@pytest.fixture
+def register(cast):
+    """Register a returnee through the real service; defaults to agency A's social worker."""
+
+    def _register(actor=None, agency=None, acknowledge_duplicates=True, parent_case=None, **person):
+        actor = actor or cast.social_worker
+        return returnee_register(
+            actor=actor,
+            person=PersonDetailsFactory(**person),
+            lead_agency=agency or cast.agency_a,
+            assigned_worker=actor,
+            parent_case=parent_case,
+            acknowledge_duplicates=acknowledge_duplicates,
+        )
+
+    return _register
+
+
+@pytest.fixture
+def client_of():
+    """A logged-in test client for a user."""
+
+    def _client(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _client

@@ -1,0 +1,110 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from casework.models import Case
+from returnees.models import Returnee
+from tests.factories import PersonDetailsFactory, intake_json
+
+URL = reverse("api-returnee-register")
+
+
+def test_register_returns_the_new_case(cast, client_of):
+    response = client_of(cast.social_worker).post(
+        URL, intake_json(), content_type="application/json"
+    )
+
+    assert response.status_code == 201, response.json()
+    case = Case.objects.get()
+    body = response.json()
+    assert body["id"] == case.pk
+    assert body["reference"] == case.reference
+    assert body["lead_agency"] == "Bishkek Social Services"
+    assert body["returnee"]["languages"] == ["ky", "ru"]
+
+
+def test_token_authentication_works(cast, client):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=cast.social_worker)
+    response = client.post(
+        URL, intake_json(), content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"departure_date": "2019-01-01", "return_date": "2018-01-01"}, "return_date"),
+        (
+            {"birth_date": (datetime.date.today() + datetime.timedelta(days=1)).isoformat()},
+            "birth_date",
+        ),
+        ({"family_name": ""}, "family_name"),
+        ({"family_name": "x" * 10_000}, "family_name"),
+        ({"given_name": "Ti\x00mur"}, "given_name"),
+        ({"given_name": 42}, None),  # coerced to "42" by DRF; accepted as text
+        ({"birth_date": "yesterday"}, "birth_date"),
+        ({"languages": "ky"}, "languages"),
+        ({"needs": ["flying"]}, "needs"),
+        ({"aliases": ["x"] * 11}, "aliases"),
+        ({"sex": None}, "sex"),
+        ({"approximate_age": 100000, "birth_date": None}, "approximate_age"),
+        ({"parent_case": 999999}, "parent_case"),
+        ({"lead_agency": 999999}, "lead_agency"),
+        ({"assigned_worker": 999999}, "assigned_worker"),
+    ],
+)
+def test_bad_input_gets_field_errors_and_writes_nothing(cast, client_of, changes, field):
+    response = client_of(cast.social_worker).post(
+        URL, intake_json(**changes), content_type="application/json"
+    )
+    if field is None:
+        assert response.status_code == 201
+        return
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert not Returnee.objects.exists()
+
+
+def test_malformed_json_is_a_400(cast, client_of):
+    response = client_of(cast.social_worker).post(
+        URL, '{"given_name": "Timur",', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "detail" in response.json()
+    assert not Returnee.objects.exists()
+
+
+def test_duplicate_is_reported_without_details_of_other_agencies(cast, client_of, register):
+    born = datetime.date(1990, 4, 12)
+    register(given_name="Тимур", family_name="Абдуллаев", birth_date=born)
+    body = intake_json(
+        PersonDetailsFactory(given_name="Timur", family_name="Abdullaev", birth_date=born)
+    )
+
+    response = client_of(cast.outsider).post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["possible_duplicates"] == {
+        "visible": [],
+        "other_agencies": ["Bishkek Social Services"],
+    }
+    acknowledged = {**body, "acknowledge_duplicates": True}
+    response = client_of(cast.outsider).post(URL, acknowledged, content_type="application/json")
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("role", ["police_liaison", "partner", "auditor"])
+def test_roles_without_intake_are_refused(cast, client_of, role):
+    response = client_of(getattr(cast, role)).post(
+        URL, intake_json(), content_type="application/json"
+    )
+    assert response.status_code == 403
+
+
+def test_anonymous_is_refused(client, db):
+    response = client.post(URL, intake_json(), content_type="application/json")
+    assert response.status_code in (401, 403)
