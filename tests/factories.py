@@ -6,7 +6,6 @@ import factory
 
 from returnees.services import PersonDetails
 
-
 _SYLLABLES = ["ka", "ru", "bek", "tol", "mun", "zar", "gul", "dor", "sin", "pex", "lum", "vot"]
 
 

@@ -7,8 +7,10 @@ import: the database URL in particular must never fall back to the developer's
 
 import argparse
 import os
-import subprocess
 import sys
+
+import psycopg2
+from psycopg2 import sql
 
 DB_HOST = "127.0.0.1"
 DB_NAME = "homeward_bench"
@@ -37,31 +39,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def database_exists() -> bool:
-    result = subprocess.run(
-        ["psql", "-h", DB_HOST, "-d", "postgres", "-Atqc", "SELECT datname FROM pg_database"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return DB_NAME in result.stdout.split()
-
-
 def prepare_database(*, fresh: bool) -> None:
     """Create the benchmark database if missing; with `fresh`, start from an empty one."""
-    if fresh and database_exists():
-        print(f"Dropping {DB_NAME}")
-        subprocess.run(["dropdb", "-h", DB_HOST, DB_NAME], check=True)
-    if not database_exists():
-        print(f"Creating {DB_NAME}")
-        subprocess.run(["createdb", "-h", DB_HOST, DB_NAME], check=True)
+    # Django cannot create a database it is configured to use, so this talks to
+    # the server's maintenance database directly.
+    server = psycopg2.connect(host=DB_HOST, dbname="postgres")
+    server.autocommit = True  # CREATE/DROP DATABASE refuse to run in a transaction
+    name = sql.Identifier(DB_NAME)
+    try:
+        with server.cursor() as cursor:
+            if fresh:
+                print(f"Dropping {DB_NAME} (if present)")
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(name))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
+            if cursor.fetchone() is None:
+                print(f"Creating {DB_NAME}")
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    finally:
+        server.close()
 
 
 def configure_environment() -> None:
     os.environ["DATABASE_URL"] = f"postgres://{DB_HOST}:5432/{DB_NAME}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # Production behaviour: no debug toolbar of queries kept in memory, real
-    # error pages, and the settings' production defaults.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    # As in production: no query log kept in memory, the settings' production defaults.
     os.environ["DJANGO_DEBUG"] = "false"
     # The default 60 s connection lifetime would make one request in the middle
     # of the run pay for a reconnection; a server under load rarely does.

@@ -1,0 +1,51 @@
+"""Roles as Django groups, and the model permissions each role holds.
+
+Model permissions say what a role may do at all (register a returnee, work
+cases); which cases it may do it on comes only from object permissions.
+This map is the single source of truth: `sync_roles` runs after every
+`migrate` (and after the test runner's flush), creating missing groups and
+setting each group's permissions to exactly what is listed here.
+"""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS
+
+from referrals.models import Role
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.SOCIAL_WORKER: [
+        "returnees.add_returnee",
+        "returnees.view_returnee",
+        "casework.view_case",
+        "casework.change_case",
+    ],
+    Role.POLICE_LIAISON: ["casework.view_case"],
+    Role.PROGRAM_MANAGER: [
+        "returnees.add_returnee",
+        "returnees.view_returnee",
+        "casework.view_case",
+        "casework.change_case",
+    ],
+    Role.PARTNER_STAFF: ["casework.view_case"],
+    Role.AUDITOR: [],
+}
+
+
+def sync_roles(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    # Permissions of later apps may not exist yet when this runs for `referrals`.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using, apps=apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role.value)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(
+                Permission.objects.using(using).get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,117 @@
+"""Nobody sees a case unless their agency or they themselves were given it."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.http import Http404
+from django.urls import reverse
+
+from casework.access import case_for_user, cases_for_user
+from returnees.selectors import possible_duplicates
+
+
+@pytest.fixture
+def case(register):
+    return register(given_name="Тимур", family_name="Абдуллаев")
+
+
+def test_outsider_gets_404_for_the_case_page_and_api(cast, client_of, case):
+    client = client_of(cast.outsider)
+    assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("api-case-detail", args=[case.pk])).status_code == 404
+
+
+def test_missing_and_forbidden_cases_look_the_same(cast, client_of, case):
+    client = client_of(cast.outsider)
+    forbidden = client.get(reverse("api-case-detail", args=[case.pk]))
+    missing = client.get(reverse("api-case-detail", args=[case.pk + 1000]))
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+
+
+def test_outsider_never_sees_the_case_in_lists_or_search(cast, client_of, case):
+    client = client_of(cast.outsider)
+    for params in ({}, {"q": "Абдуллаев"}, {"q": "Abdullaev"}, {"q": case.reference}):
+        page = client.get(reverse("casework:caseload"), params)
+        assert page.status_code == 200
+        assert page.context["page"].paginator.count == 0
+        assert reverse("casework:case_detail", args=[case.pk]) not in page.content.decode()
+        api = client.get(reverse("api-case-list"), params).json()
+        assert api["count"] == 0
+
+
+def test_outsider_duplicate_warning_names_only_the_agency(cast, case):
+    report = possible_duplicates(
+        user=cast.outsider,
+        given_name="Timur",
+        family_name="Abdullaev",
+        birth_date=case.returnee.birth_date,
+    )
+    assert report.visible == []
+    assert report.other_agencies == [case.lead_agency.name]
+
+
+@pytest.mark.parametrize("who", ["social_worker", "colleague", "program_manager"])
+def test_lead_agency_members_see_the_case(cast, client_of, case, who):
+    client = client_of(getattr(cast, who))
+    response = client.get(reverse("casework:case_detail", args=[case.pk]))
+    assert response.status_code == 200
+    assert "Абдуллаев" in response.content.decode()
+    assert client.get(reverse("api-case-detail", args=[case.pk])).json()["id"] == case.pk
+
+
+@pytest.mark.parametrize("who", ["police_liaison", "partner"])
+def test_other_roles_without_a_relationship_get_404(cast, client_of, case, who):
+    client = client_of(getattr(cast, who))
+    assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 404
+    assert client.get(reverse("api-case-detail", args=[case.pk])).status_code == 404
+
+
+def test_auditor_role_is_refused_case_pages(cast, client_of, case):
+    client = client_of(cast.auditor)
+    assert client.get(reverse("casework:caseload")).status_code == 403
+    assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 403
+    assert client.get(reverse("api-case-list")).status_code == 403
+
+
+def test_global_model_permission_never_widens_object_access(cast, case):
+    cast.outsider.user_permissions.add(
+        Permission.objects.get(codename="view_case", content_type__app_label="casework")
+    )
+    assert not cases_for_user(cast.outsider).exists()
+    with pytest.raises(Http404):
+        case_for_user(cast.outsider, case.pk)
+
+
+def test_superuser_flag_does_not_open_case_content(cast, case):
+    cast.outsider.is_superuser = True
+    cast.outsider.save(update_fields=["is_superuser"])
+    assert not cases_for_user(cast.outsider).exists()
+
+
+def test_inactive_member_sees_nothing(cast, case):
+    cast.colleague.is_active = False
+    cast.colleague.save(update_fields=["is_active"])
+    assert not cases_for_user(cast.colleague).exists()
+
+
+def test_dependents_and_parent_are_shown_only_when_visible(cast, client_of, register):
+    mother = register(sex="female", given_name="Aigerim", family_name="Karimova")
+    child = register(parent_case=mother, given_name="Aisha", family_name="Karimova")
+    foreign_child = register(
+        actor=cast.outsider,
+        agency=cast.agency_b,
+        given_name="Yusuf",
+        family_name="Karimov",
+    )
+    foreign_child.returnee.parent = mother.returnee
+    foreign_child.returnee.save(update_fields=["parent"])
+
+    page = client_of(cast.social_worker).get(reverse("casework:case_detail", args=[mother.pk]))
+    assert list(page.context["dependents"]) == [child]
+    assert "Yusuf" not in page.content.decode()
+
+    outsider_view = client_of(cast.outsider).get(
+        reverse("casework:case_detail", args=[foreign_child.pk])
+    )
+    assert outsider_view.context["parent_case"] is None
+    assert "Aigerim" not in outsider_view.content.decode()
