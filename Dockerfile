@@ -1,0 +1,29 @@
+# Homeward web, worker and beat image (docker-compose.yml runs all three).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 homeward
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY config ./config
+COPY returnees ./returnees
+COPY casework ./casework
+COPY referrals ./referrals
+RUN pip install .
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+# collectstatic needs settings but no database or secret.
+RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+USER homeward
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
