@@ -157,7 +157,8 @@ GUARDIAN_MONKEY_PATCH_GROUP = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("ky", _("Kyrgyz"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Project-wide catalogue (templates and shared strings); apps may add their own.
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 USE_I18N = True
 USE_TZ = True
 # Stored in UTC; shown in this zone unless the person has chosen another.

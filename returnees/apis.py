@@ -1,5 +1,7 @@
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -8,9 +10,12 @@ from rest_framework.views import APIView
 from casework.access import case_for_user
 from casework.apis import CaseDetailOutput
 from config.api import as_api_error, require_model_permission
+from referrals.models import Agency
 from referrals.selectors import agencies_of
 from returnees.models import MAX_ALIASES, NAME_MAX, Language, Need, Returnee, validate_printable
 from returnees.services import PersonDetails, PossibleDuplicates, returnee_register
+
+User = get_user_model()
 
 
 class DuplicateMatchOutput(serializers.Serializer):
@@ -33,10 +38,15 @@ class ReturneeRegisterInput(serializers.ModelSerializer):
     needs = serializers.ListField(
         child=serializers.ChoiceField(choices=Need.choices), required=False
     )
-    lead_agency = serializers.IntegerField(
-        required=False, help_text="Agency id; may be left out by members of one agency."
+    # Membership of the lead agency (for the caller and the worker) is the service's rule.
+    lead_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(),
+        required=False,
+        help_text=_("Agency id; may be left out by members of one agency."),
     )
-    assigned_worker = serializers.IntegerField(required=False, allow_null=True)
+    assigned_worker = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
     parent_case = serializers.IntegerField(required=False, allow_null=True)
     acknowledge_duplicates = serializers.BooleanField(default=False)
 
@@ -68,26 +78,20 @@ class ReturneeRegisterInput(serializers.ModelSerializer):
             "acknowledge_duplicates",
         ]
 
-    def validate_lead_agency(self, value):
-        agency = agencies_of(self.context["request"].user).filter(pk=value).first()
-        if agency is None:
-            raise serializers.ValidationError("You can only open cases for your own agency.")
-        return agency
-
     def validate_parent_case(self, value):
         if value is None:
             return None
         try:
             return case_for_user(self.context["request"].user, value)
         except Http404:
-            raise serializers.ValidationError("No such case is open to you.") from None
+            raise serializers.ValidationError(_("No such case is open to you.")) from None
 
     def validate(self, attrs):
         if "lead_agency" not in attrs:
             agencies = list(agencies_of(self.context["request"].user)[:2])
             if len(agencies) != 1:
                 raise serializers.ValidationError(
-                    {"lead_agency": "Name the lead agency: you are a member of several or none."}
+                    {"lead_agency": _("Name the lead agency: you are a member of several or none.")}
                 )
             attrs["lead_agency"] = agencies[0]
         return attrs
@@ -109,17 +113,9 @@ class ReturneeRegisterApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         lead_agency = data.pop("lead_agency")
-        worker_id = data.pop("assigned_worker", None)
+        assigned_worker = data.pop("assigned_worker", None)
         parent_case = data.pop("parent_case", None)
         acknowledge = data.pop("acknowledge_duplicates")
-        assigned_worker = (
-            lead_agency.group.user_set.filter(pk=worker_id).first() if worker_id else None
-        )
-        if worker_id and assigned_worker is None:
-            return Response(
-                {"assigned_worker": ["The assigned worker must be a member of the lead agency."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
         try:
             case = returnee_register(
                 actor=request.user,
