@@ -1,7 +1,25 @@
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import F, Q, QuerySet, Value
+from django.utils.translation import gettext_lazy as _
 
 from casework.access import cases_for_user
-from casework.models import Case, case_id_from_reference
+from casework.models import (
+    INDICATORS,
+    Case,
+    CaseStatusChange,
+    Flag,
+    FlagEvent,
+    Goal,
+    GoalRevision,
+    Note,
+    NoteVisibility,
+    Review,
+    TriageAssessment,
+    case_id_from_reference,
+)
+from referrals.models import AgencyKind, Role
 from returnees.names import name_key
 
 
@@ -49,3 +67,196 @@ def parent_case_visible_to(user, case: Case) -> Case | None:
         .select_related("returnee")
         .first()
     )
+
+
+# --- What a reader sees of one case ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseViewer:
+    """A reader's relation to one case, decided once per request.
+
+    The case team (holders of change_case: the lead agency and the assignee)
+    works the case; police liaisons see flags, custody and notes shared with
+    police; health staff see clinical notes; everyone who may see the case sees
+    notes shared with all engaged agencies. An author always sees their own notes.
+    """
+
+    user: object
+    on_team: bool
+    police: bool
+    health: bool
+
+    @property
+    def sees_triage(self) -> bool:
+        return self.on_team
+
+    @property
+    def sees_category(self) -> bool:
+        return self.on_team or self.police
+
+    @property
+    def sees_plan(self) -> bool:
+        return self.on_team
+
+    @property
+    def sees_flags(self) -> bool:
+        return self.on_team or self.police
+
+    @property
+    def sees_reviews(self) -> bool:
+        return self.on_team
+
+    @property
+    def sees_custody(self) -> bool:
+        return self.on_team or self.police
+
+    @property
+    def sees_intake_details(self) -> bool:
+        """Needs screen, contact details, dependents: the case team's."""
+        return self.on_team
+
+    def note_condition(self) -> Q:
+        levels = {NoteVisibility.ALL_AGENCIES}
+        if self.on_team:
+            levels |= {NoteVisibility.CASE_TEAM, NoteVisibility.POLICE}
+        if self.police:
+            levels.add(NoteVisibility.POLICE)
+        if self.health:
+            levels.add(NoteVisibility.CLINICAL)
+        return Q(visibility__in=levels) | Q(author=self.user)
+
+
+def case_viewer(user, case: Case) -> CaseViewer:
+    """`case` must come from the access funnel (it carries `viewer_on_team`)."""
+    memberships = list(user.groups.values_list("name", "agency__kind"))
+    return CaseViewer(
+        user=user,
+        on_team=bool(getattr(case, "viewer_on_team", False)),
+        police=any(name == Role.POLICE_LIAISON for name, _kind in memberships),
+        health=any(kind == AgencyKind.HEALTH for _name, kind in memberships),
+    )
+
+
+def notes_visible_to(viewer: CaseViewer, case: Case) -> QuerySet[Note]:
+    return (
+        Note.objects.filter(case=case)
+        .filter(viewer.note_condition())
+        .select_related("author", "corrects")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def flags_of(case: Case) -> QuerySet[Flag]:
+    return case.flags.select_related("raised_by").order_by("-raised_at", "-pk")
+
+
+def goals_of(case: Case) -> QuerySet[Goal]:
+    return case.goals.select_related("owner_agency").order_by("target_date", "pk")
+
+
+def triage_history(case: Case) -> list[TriageAssessment]:
+    """Newest first, each with `changes`: what differs from the assessment before it."""
+    assessments = list(
+        case.assessments.select_related("assessor", "decision", "decision__decided_by").order_by(
+            "-assessed_at", "-pk"
+        )
+    )
+    for newer, older in zip(assessments, [*assessments[1:], None], strict=False):
+        newer.changes = assessment_changes(older, newer)
+    return assessments
+
+
+def assessment_changes(older: TriageAssessment | None, newer: TriageAssessment) -> list[dict]:
+    """Rows for the side-by-side view: category, each rating, the rationale."""
+    fields = [("category", _("Risk category")), *INDICATORS, ("rationale", _("Rationale"))]
+    rows = []
+    for name, label in fields:
+        before = getattr(older, name) if older else ""
+        after = getattr(newer, name)
+        if name in ("category", *dict(INDICATORS)):
+            display = getattr(newer, f"get_{name}_display")()
+            before_display = getattr(older, f"get_{name}_display")() if older else ""
+        else:
+            display, before_display = after, before
+        rows.append(
+            {
+                "label": label,
+                "before": before_display,
+                "after": display,
+                "changed": older is not None and before != after,
+            }
+        )
+    return rows
+
+
+# --- The case timeline ----------------------------------------------------------------
+
+
+class TimelineKind(models.TextChoices):
+    NOTE = "note", _("Notes")
+    TRIAGE = "triage", _("Triage")
+    FLAG = "flag", _("Flags")
+    REVIEW = "review", _("Reviews")
+    PLAN = "plan", _("Plan changes")
+    STATUS = "status", _("Closure and reopening")
+
+
+def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
+    sources = {TimelineKind.NOTE: (notes_visible_to(viewer, case), "occurred_at")}
+    if viewer.sees_triage:
+        sources[TimelineKind.TRIAGE] = (case.assessments.all(), "assessed_at")
+    if viewer.sees_flags:
+        sources[TimelineKind.FLAG] = (FlagEvent.objects.filter(case=case), "at")
+    if viewer.sees_reviews:
+        sources[TimelineKind.REVIEW] = (case.reviews.all(), "reviewed_at")
+        sources[TimelineKind.STATUS] = (case.status_changes.all(), "at")
+    if viewer.sees_plan:
+        sources[TimelineKind.PLAN] = (GoalRevision.objects.filter(case=case), "changed_at")
+    return sources
+
+
+def timeline_kinds(viewer: CaseViewer, case: Case) -> list[tuple[str, str]]:
+    allowed = _timeline_sources(viewer, case)
+    return [(k.value, k.label) for k in TimelineKind if k in allowed]
+
+
+def timeline(viewer: CaseViewer, case: Case, kinds: list[str] | None = None):
+    """(kind, id, at) rows of everything the viewer may see, newest first, as one
+    UNION ALL query that paginates in SQL; `timeline_entries` loads a page."""
+    parts = [
+        queryset.order_by()
+        .annotate(entry_kind=Value(kind), entry_at=F(at_field))
+        .values_list("entry_kind", "pk", "entry_at")
+        for kind, (queryset, at_field) in _timeline_sources(viewer, case).items()
+        if not kinds or kind in kinds
+    ]
+    if not parts:
+        return Note.objects.none().values_list("pk", "pk", "occurred_at")
+    first, *rest = parts
+    return (
+        first.union(*rest, all=True).order_by("-entry_at", "-pk")
+        if rest
+        else first.order_by("-entry_at", "-pk")
+    )
+
+
+def timeline_entries(rows) -> list[dict]:
+    """Load the objects of one page of timeline rows: one query per kind present."""
+    wanted: dict[str, list[int]] = {}
+    for kind, pk, _at in rows:
+        wanted.setdefault(kind, []).append(pk)
+    loaders = {
+        TimelineKind.NOTE: Note.objects.select_related("author"),
+        TimelineKind.TRIAGE: TriageAssessment.objects.select_related("assessor", "decision"),
+        TimelineKind.FLAG: FlagEvent.objects.select_related("flag", "actor"),
+        TimelineKind.REVIEW: Review.objects.select_related("reviewed_by"),
+        TimelineKind.STATUS: CaseStatusChange.objects.select_related("actor"),
+        TimelineKind.PLAN: GoalRevision.objects.select_related("goal", "changed_by"),
+    }
+    objects = {kind: loaders[kind].in_bulk(ids) for kind, ids in wanted.items()}
+    return [
+        {"kind": kind, "at": at, "object": objects[kind][pk]}
+        for kind, pk, at in rows
+        if pk in objects[kind]
+    ]

@@ -1,16 +1,73 @@
+"""Every write to a case and what hangs on it.
+
+Each service locks the case row (SELECT … FOR UPDATE) before changing it, so
+two people acting on one case are serialised; a service that edits what a
+person saw on a form also takes the `expected_version` they saw and refuses a
+stale one with ConcurrentEdit instead of overwriting the other person's change.
+"""
+
+import datetime
+import logging
 from collections.abc import Sequence
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access import CHANGE, VIEW
-from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.models import (
+    INDICATORS,
+    NOTE_AMEND_WINDOW_HOURS,
+    PATHWAY_FOR_CATEGORY,
+    Case,
+    CaseGroupObjectPermission,
+    CaseStatus,
+    CaseStatusChange,
+    CaseUserObjectPermission,
+    ClosureReason,
+    CustodyEpisode,
+    Flag,
+    FlagEvent,
+    FlagStatus,
+    Goal,
+    GoalRevision,
+    Note,
+    NoteRevision,
+    Notification,
+    NotificationKind,
+    Pathway,
+    Review,
+    ReviewOutcome,
+    RiskCategory,
+    Severity,
+    TriageAssessment,
+    TriageDecision,
+)
+from referrals.models import Role
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
 
 # What the lead agency and the assigned worker hold on a case they work.
 CASE_TEAM_PERMISSIONS = (VIEW, CHANGE)
+
+
+class ConcurrentEdit(ValidationError):
+    """Someone else changed the record since the form was loaded."""
+
+    def __init__(self, current):
+        super().__init__(
+            _(
+                "Someone else changed this record while you were editing it. "
+                "Nothing was saved; the current values are shown — check them and save again."
+            ),
+            code="stale",
+        )
+        self.current = current
 
 
 def _permissions(codenames: Sequence[str]) -> list[Permission]:
@@ -51,13 +108,37 @@ def case_team_grant(
         )
 
 
+# --- Reviews cadence -------------------------------------------------------------
+
+
+def review_interval_days(case: Case, on: datetime.date | None = None) -> int:
+    """Days between reviews: by category from the lead agency's program, minors capped."""
+    agency = case.lead_agency
+    days = {
+        RiskCategory.VIOLENT: agency.review_days_violent,
+        RiskCategory.NON_VIOLENT: agency.review_days_non_violent,
+    }.get(case.category, agency.review_days_unsettled)  # untriaged: as soon as unsettled
+    age = case.returnee.age_on(on or timezone.localdate())
+    if age is not None and age < 18:
+        days = min(days, agency.review_days_minor_max)
+    return days
+
+
+def next_review_date(case: Case, *, after: datetime.date) -> datetime.date:
+    return after + datetime.timedelta(days=review_interval_days(case, after))
+
+
+# --- Opening and locking --------------------------------------------------------------
+
+
 @transaction.atomic
 def case_open(*, actor, returnee, lead_agency, assigned_worker=None) -> Case:
     """Open the case of a newly registered returnee and give it to its team.
 
     The lead agency's group and the assigned worker receive the case-team
     permissions; nobody else can see the case until another relationship
-    (assignment, an accepted referral, police jurisdiction) grants it.
+    (assignment, an accepted referral, police jurisdiction) grants it. The
+    first review is due as soon as an unsettled case's would be: triage comes first.
     """
     if not actor.groups.filter(pk=lead_agency.group_id).exists():
         raise ValidationError({"lead_agency": _("You can only open cases for your own agency.")})
@@ -68,11 +149,560 @@ def case_open(*, actor, returnee, lead_agency, assigned_worker=None) -> Case:
         raise ValidationError(
             {"assigned_worker": _("The assigned worker must be a member of the lead agency.")}
         )
-    case = Case.objects.create(
+    today = timezone.localdate()
+    case = Case(
         returnee=returnee,
         lead_agency=lead_agency,
         assigned_worker=assigned_worker,
-        opened_on=timezone.localdate(),
+        opened_on=today,
     )
+    case.next_review_on = next_review_date(case, after=today)
+    case.save()
     case_team_grant(cases=[case], group=lead_agency.group, user=assigned_worker)
+    return case
+
+
+def _locked(case: Case) -> Case:
+    """The case row, locked for this transaction, with what services read from it."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("returnee", "lead_agency")
+        .get(pk=case.pk)
+    )
+
+
+def _check_version(current, expected_version: int | None) -> None:
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentEdit(current)
+
+
+def _save(obj, fields: list[str]) -> None:
+    obj.version += 1
+    obj.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _require_open(case: Case) -> None:
+    if case.status != CaseStatus.OPEN:
+        raise ValidationError(_("This case is closed. Reopen it first."), code="closed")
+
+
+def _require(actor, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied
+
+
+# --- Triage ---------------------------------------------------------------------------
+
+
+def pending_assessment(case: Case) -> TriageAssessment | None:
+    return (
+        case.assessments.filter(needs_approval=True, decision__isnull=True)
+        .select_related("assessor")
+        .first()
+    )
+
+
+def _apply_triage(case: Case, assessment: TriageAssessment) -> None:
+    case.category = assessment.category
+    case.pathway = PATHWAY_FOR_CATEGORY[assessment.category]
+    case.pathway_override_reason = ""
+    case.next_review_on = next_review_date(case, after=timezone.localdate())
+    _save(case, ["category", "pathway", "pathway_override_reason", "next_review_on"])
+
+
+@transaction.atomic
+def triage_assess(
+    *, actor, case: Case, category: str, rationale: str, ratings: dict[str, str]
+) -> TriageAssessment:
+    """Record a triage. It takes effect at once, unless it moves the case to or
+    from violent: then it waits for a program manager other than the assessor."""
+    _require(actor, "casework.add_triageassessment")
+    case = _locked(case)
+    _require_open(case)
+    if pending_assessment(case) is not None:
+        raise ValidationError(
+            {
+                "category": _(
+                    "A triage of this case awaits a program manager's decision. "
+                    "It must be approved or rejected before a new one."
+                )
+            }
+        )
+    assessment = TriageAssessment(
+        case=case,
+        category=category,
+        rationale=rationale.strip(),
+        assessor=actor,
+        previous=case.assessments.first(),
+        needs_approval=(category == RiskCategory.VIOLENT)
+        != (case.category == RiskCategory.VIOLENT),
+        **{name: ratings.get(name, "") for name, _label in INDICATORS},
+    )
+    assessment.full_clean(exclude=["case", "assessor", "previous"])
+    assessment.save()
+    if assessment.needs_approval:
+        _notify(
+            recipients=_program_managers(case).exclude(pk=actor.pk),
+            kind=NotificationKind.TRIAGE_PENDING,
+            case=case,
+        )
+    else:
+        _apply_triage(case, assessment)
+    logger.info(
+        "triage assessed case_id=%s assessment_id=%s pending=%s actor_id=%s",
+        case.pk,
+        assessment.pk,
+        assessment.needs_approval,
+        actor.pk,
+    )
+    return assessment
+
+
+@transaction.atomic
+def triage_decide(
+    *, actor, assessment: TriageAssessment, approve: bool, comment: str
+) -> TriageDecision:
+    """A program manager's decision on a move to or from violent (two-person rule)."""
+    _require(actor, "casework.approve_triage")
+    case = _locked(assessment.case)
+    assessment = TriageAssessment.objects.select_related("decision").get(pk=assessment.pk)
+    if not assessment.needs_approval or hasattr(assessment, "decision"):
+        raise ValidationError(_("This triage is not awaiting a decision."), code="not_pending")
+    if assessment.assessor_id == actor.pk:
+        raise ValidationError(
+            _("A second person must decide: you made this assessment."), code="same_person"
+        )
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say why you approve or reject this triage.")})
+    decision = TriageDecision(
+        assessment=assessment, approved=approve, comment=comment.strip(), decided_by=actor
+    )
+    decision.full_clean(exclude=["assessment", "decided_by"])
+    decision.save()
+    if approve:
+        _require_open(case)
+        _apply_triage(case, assessment)
+    logger.info(
+        "triage decided case_id=%s assessment_id=%s approved=%s actor_id=%s",
+        case.pk,
+        assessment.pk,
+        approve,
+        actor.pk,
+    )
+    return decision
+
+
+@transaction.atomic
+def case_pathway_set(
+    *, actor, case: Case, pathway: str, reason: str, expected_version: int | None
+) -> Case:
+    """Override the pathway the category sets; the reason is kept on the case."""
+    _require(actor, "casework.change_case")
+    case = _locked(case)
+    _check_version(case, expected_version)
+    _require_open(case)
+    if not case.category:
+        raise ValidationError({"pathway": _("Triage the case before choosing its pathway.")})
+    if pathway not in Pathway.values:
+        raise ValidationError({"pathway": _("Choose a pathway from the list.")})
+    default = PATHWAY_FOR_CATEGORY[case.category]
+    if pathway != default and not reason.strip():
+        raise ValidationError({"reason": _("Say why this case leaves its category's pathway.")})
+    case.pathway = pathway
+    case.pathway_override_reason = "" if pathway == default else reason.strip()
+    _save(case, ["pathway", "pathway_override_reason"])
+    return case
+
+
+# --- Custody --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def custody_start(
+    *, actor, case: Case, facility: str, started_on: datetime.date, segregated: bool
+) -> CustodyEpisode:
+    """The person is held; the case stays open."""
+    _require(actor, "casework.change_case")
+    case = _locked(case)
+    _require_open(case)
+    if case.custody_episodes.filter(ended_on__isnull=True).exists():
+        raise ValidationError({"facility": _("A custody episode is already open; end it first.")})
+    if started_on > timezone.localdate():
+        raise ValidationError({"started_on": _("This date cannot be in the future.")})
+    episode = CustodyEpisode(
+        case=case,
+        facility=facility.strip(),
+        started_on=started_on,
+        segregated=segregated,
+        recorded_by=actor,
+    )
+    episode.full_clean(exclude=["case", "recorded_by"])
+    episode.save()
+    return episode
+
+
+@transaction.atomic
+def custody_end(*, actor, episode: CustodyEpisode, ended_on: datetime.date) -> CustodyEpisode:
+    _require(actor, "casework.change_case")
+    _locked(episode.case)
+    episode = CustodyEpisode.objects.get(pk=episode.pk)
+    if episode.ended_on is not None:
+        raise ValidationError(_("This custody episode has already ended."), code="ended")
+    if ended_on < episode.started_on:
+        raise ValidationError({"ended_on": _("The end cannot be before the start.")})
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": _("This date cannot be in the future.")})
+    episode.ended_on = ended_on
+    episode.save(update_fields=["ended_on"])
+    return episode
+
+
+# --- Support plan ---------------------------------------------------------------------
+
+
+def _goal_revision(goal: Goal, actor, *, created: bool = False) -> None:
+    GoalRevision.objects.create(
+        goal=goal,
+        case_id=goal.case_id,
+        status=goal.status,
+        target_date=goal.target_date,
+        outcome=goal.outcome,
+        changed_by=actor,
+        created=created,
+    )
+
+
+@transaction.atomic
+def goal_add(
+    *,
+    actor,
+    case: Case,
+    domain: str,
+    description: str,
+    owner_agency,
+    target_date: datetime.date | None,
+) -> Goal:
+    _require(actor, "casework.add_goal")
+    case = _locked(case)
+    _require_open(case)
+    goal = Goal(
+        case=case,
+        domain=domain,
+        description=description.strip(),
+        owner_agency=owner_agency,
+        target_date=target_date,
+        created_by=actor,
+    )
+    goal.full_clean(exclude=["case", "created_by"])
+    goal.save()
+    _goal_revision(goal, actor, created=True)
+    return goal
+
+
+@transaction.atomic
+def goal_update(
+    *,
+    actor,
+    goal: Goal,
+    expected_version: int | None,
+    status: str,
+    target_date: datetime.date | None,
+    outcome: str,
+    owner_agency=None,
+) -> Goal:
+    _require(actor, "casework.change_goal")
+    _locked(goal.case)
+    current = Goal.objects.select_for_update().get(pk=goal.pk)
+    _check_version(current, expected_version)
+    current.status = status
+    current.target_date = target_date
+    current.outcome = outcome.strip()
+    if owner_agency is not None:
+        current.owner_agency = owner_agency
+    current.full_clean(exclude=["case", "created_by"])
+    _save(current, ["status", "target_date", "outcome", "owner_agency"])
+    _goal_revision(current, actor)
+    return current
+
+
+# --- Progress notes -------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_add(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    occurred_at: datetime.datetime,
+    text: str,
+    visibility: str,
+    corrects: Note | None = None,
+) -> Note:
+    _require(actor, "casework.add_note")
+    case = _locked(case)
+    if corrects is not None and corrects.case_id != case.pk:
+        raise ValidationError({"corrects": _("A correction must be on the same case.")})
+    if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": _("This cannot be in the future.")})
+    if occurred_at.date() < case.returnee.return_date - datetime.timedelta(days=366):
+        raise ValidationError(
+            {"occurred_at": _("This is long before the person returned; check the date.")}
+        )
+    note = Note(
+        case=case,
+        kind=kind,
+        occurred_at=occurred_at,
+        text=text.strip(),
+        visibility=visibility,
+        author=actor,
+        corrects=corrects,
+    )
+    note.full_clean(exclude=["case", "author", "corrects"])
+    note.save()
+    return note
+
+
+@transaction.atomic
+def note_amend(*, actor, note: Note, text: str) -> Note:
+    """The author may amend a note for 24 hours; the previous text is kept."""
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    if note.author_id != actor.pk:
+        raise PermissionDenied
+    if timezone.now() > note.amendable_until:
+        raise ValidationError(
+            _(
+                "Notes can be amended for %(hours)s hours. Add a new note that corrects "
+                "this one instead."
+            )
+            % {"hours": NOTE_AMEND_WINDOW_HOURS},
+            code="too_late",
+        )
+    NoteRevision.objects.create(note=note, text=note.text)
+    note.text = text.strip()
+    note.amended_at = timezone.now()
+    note.full_clean(exclude=["case", "author", "corrects"])
+    note.save(update_fields=["text", "amended_at"])
+    return note
+
+
+# --- Monitoring flags -----------------------------------------------------------------
+
+
+def _program_managers(case: Case):
+    return User.objects.filter(
+        is_active=True,
+        groups__name=Role.PROGRAM_MANAGER,
+    ).filter(groups__agency=case.lead_agency_id)
+
+
+def police_liaisons_of(case: Case):
+    """Police liaisons who can see the case (their jurisdiction grants it)."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.POLICE_LIAISON)
+        .filter(
+            Q(
+                pk__in=CaseUserObjectPermission.objects.filter(
+                    content_object=case, permission__codename=VIEW
+                ).values("user")
+            )
+            | Q(
+                groups__in=CaseGroupObjectPermission.objects.filter(
+                    content_object=case, permission__codename=VIEW
+                ).values("group")
+            )
+        )
+        .distinct()
+    )
+
+
+def _notify(*, recipients, kind: str, case: Case, flag: Flag | None = None) -> list[Notification]:
+    """In-app notifications, and an email each after the transaction commits."""
+    from casework.tasks import send_notification_email
+
+    created = Notification.objects.bulk_create(
+        [Notification(recipient=r, kind=kind, case=case, flag=flag) for r in recipients],
+        ignore_conflicts=True,
+    )
+    ids = [n.pk for n in created if n.pk is not None]
+    for notification_id in ids:
+        transaction.on_commit(
+            lambda nid=notification_id: send_notification_email.delay(nid), robust=True
+        )
+    return created
+
+
+def _flag_event(flag: Flag, actor, note: str = "") -> None:
+    FlagEvent.objects.create(
+        flag=flag, case_id=flag.case_id, status=flag.status, actor=actor, note=note
+    )
+
+
+@transaction.atomic
+def flag_raise(
+    *, actor, case: Case, category: str, severity: str, source: str, description: str
+) -> Flag:
+    """Raise a concern. An urgent one notifies the case worker and the case's police
+    liaisons at once (in the app, and by email after commit)."""
+    _require(actor, "casework.add_flag")
+    case = _locked(case)
+    flag = Flag(
+        case=case,
+        category=category,
+        severity=severity,
+        source=source,
+        description=description.strip(),
+        raised_by=actor,
+    )
+    flag.full_clean(exclude=["case", "raised_by"])
+    flag.save()
+    _flag_event(flag, actor)
+    if severity == Severity.URGENT:
+        recipients = {u.pk: u for u in police_liaisons_of(case)}
+        if case.assigned_worker_id:
+            recipients.setdefault(case.assigned_worker_id, case.assigned_worker)
+        recipients.pop(actor.pk, None)
+        _notify(
+            recipients=recipients.values(), kind=NotificationKind.URGENT_FLAG, case=case, flag=flag
+        )
+    logger.info(
+        "flag raised case_id=%s flag_id=%s severity=%s actor_id=%s",
+        case.pk,
+        flag.pk,
+        severity,
+        actor.pk,
+    )
+    return flag
+
+
+@transaction.atomic
+def flag_acknowledge(*, actor, flag: Flag) -> Flag:
+    _require(actor, "casework.change_flag")
+    _locked(flag.case)
+    flag = Flag.objects.get(pk=flag.pk)
+    if flag.status != FlagStatus.OPEN:
+        raise ValidationError(_("Only an open flag can be acknowledged."), code="transition")
+    flag.status = FlagStatus.ACKNOWLEDGED
+    flag.save(update_fields=["status"])
+    _flag_event(flag, actor)
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
+    """Resolve with a note. An urgent flag needs a second person: not who raised it."""
+    _require(actor, "casework.change_flag")
+    _locked(flag.case)
+    flag = Flag.objects.get(pk=flag.pk)
+    if flag.status == FlagStatus.RESOLVED:
+        raise ValidationError(_("This flag is already resolved."), code="transition")
+    if flag.severity == Severity.URGENT and flag.raised_by_id == actor.pk:
+        raise ValidationError(
+            _("An urgent flag must be resolved by someone other than the person who raised it."),
+            code="same_person",
+        )
+    if not resolution_note.strip():
+        raise ValidationError({"resolution_note": _("Say how the concern was resolved.")})
+    flag.status = FlagStatus.RESOLVED
+    flag.resolution_note = resolution_note.strip()
+    flag.full_clean(exclude=["case", "raised_by"])
+    flag.save(update_fields=["status", "resolution_note"])
+    _flag_event(flag, actor, note=flag.resolution_note)
+    return flag
+
+
+# --- Reviews, closure -----------------------------------------------------------------
+
+
+@transaction.atomic
+def review_complete(
+    *,
+    actor,
+    case: Case,
+    outcome: str,
+    summary: str,
+    closure_reason: str = "",
+    expected_version: int | None = None,
+) -> Review:
+    """Record a review; it sets the next review date from the cadence."""
+    _require(actor, "casework.add_review")
+    case = _locked(case)
+    _check_version(case, expected_version)
+    _require_open(case)
+    if outcome == ReviewOutcome.CLOSE and closure_reason not in ClosureReason.values:
+        raise ValidationError({"closure_reason": _("Choose why the case is closed.")})
+    today = timezone.localdate()
+    review = Review(
+        case=case,
+        due_on=case.next_review_on,
+        outcome=outcome,
+        summary=summary.strip(),
+        reviewed_by=actor,
+    )
+    review.full_clean(exclude=["case", "reviewed_by"])
+    if outcome == ReviewOutcome.ESCALATE:
+        if not case.category:
+            raise ValidationError({"outcome": _("Triage the case before escalating it.")})
+        case.pathway = Pathway.LAW_ENFORCEMENT
+        case.pathway_override_reason = (
+            "" if case.category == RiskCategory.VIOLENT else _("Escalated at review.")
+        )
+    if outcome != ReviewOutcome.CLOSE:
+        case.next_review_on = next_review_date(case, after=today)
+        review.next_review_on = case.next_review_on
+        _save(case, ["next_review_on", "pathway", "pathway_override_reason"])
+    review.save()
+    if outcome == ReviewOutcome.CLOSE:
+        _close(case, actor=actor, reason=closure_reason, note=review.summary)
+    return review
+
+
+def _close(case: Case, *, actor, reason: str, note: str) -> None:
+    if case.flags.filter(severity=Severity.URGENT).exclude(status=FlagStatus.RESOLVED).exists():
+        raise ValidationError(
+            _("This case has an open urgent flag. Resolve it before closing the case."),
+            code="urgent_flag",
+        )
+    if reason not in ClosureReason.values:
+        raise ValidationError({"reason": _("Choose why the case is closed.")})
+    case.status = CaseStatus.CLOSED
+    case.closed_on = timezone.localdate()
+    case.closure_reason = reason
+    case.next_review_on = None
+    _save(case, ["status", "closed_on", "closure_reason", "next_review_on"])
+    CaseStatusChange.objects.create(
+        case=case, status=CaseStatus.CLOSED, reason=reason, note=note.strip(), actor=actor
+    )
+
+
+@transaction.atomic
+def case_close(
+    *, actor, case: Case, reason: str, note: str = "", expected_version: int | None
+) -> Case:
+    """Close with a reason; refused while an urgent flag is open."""
+    _require(actor, "casework.change_case")
+    case = _locked(case)
+    _check_version(case, expected_version)
+    _require_open(case)
+    _close(case, actor=actor, reason=reason, note=note)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor, case: Case, note: str, expected_version: int | None) -> Case:
+    _require(actor, "casework.change_case")
+    case = _locked(case)
+    _check_version(case, expected_version)
+    if case.status != CaseStatus.CLOSED:
+        raise ValidationError(_("This case is already open."), code="open")
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the case is reopened.")})
+    case.status = CaseStatus.OPEN
+    case.closed_on = None
+    case.closure_reason = ""
+    case.next_review_on = next_review_date(case, after=timezone.localdate())
+    _save(case, ["status", "closed_on", "closure_reason", "next_review_on"])
+    CaseStatusChange.objects.create(
+        case=case, status=CaseStatus.OPEN, note=note.strip(), actor=actor
+    )
     return case

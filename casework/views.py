@@ -1,14 +1,99 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casework import services
 from casework.access import case_for_user
 from casework.filters import CaseFilter
+from casework.forms import (
+    CloseForm,
+    CustodyEndForm,
+    CustodyStartForm,
+    FlagForm,
+    FlagResolveForm,
+    GoalForm,
+    GoalUpdateForm,
+    NoteAmendForm,
+    NoteForm,
+    PathwayForm,
+    ReopenForm,
+    ReviewForm,
+    TriageDecisionForm,
+    TriageForm,
+)
+from casework.models import INDICATORS, Case, FlagStatus, Notification, Severity
+from casework.selectors import (
+    TimelineKind,
+    case_viewer,
+    dependents_visible_to,
+    flags_of,
+    goals_of,
+    notes_visible_to,
+    parent_case_visible_to,
+    timeline,
+    timeline_entries,
+    timeline_kinds,
+    triage_history,
+)
 from casework.selectors import caseload as caseload_selector
-from casework.selectors import dependents_visible_to, parent_case_visible_to
 
 CASELOAD_PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 25
+METHODS = ["GET", "POST"]
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's errors on the form: on their field when it has one, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _perform(request, form, action, *, success: str, case, conflict_form=None):
+    """Run a service for a valid form: redirect to the case on success, or return
+    (form, status, current) to re-render with the service's errors."""
+    if request.method != "POST" or not form.is_valid():
+        return form, (400 if request.method == "POST" else 200), None
+    try:
+        action(form.cleaned_data)
+    except services.ConcurrentEdit as exc:
+        # Show what is stored now; saving again applies the person's values on top of it.
+        data = request.POST.copy()
+        data["version"] = exc.current.version
+        form = conflict_form(data) if conflict_form else form
+        form.is_valid()
+        form.add_error(None, exc)
+        return form, 409, exc.current
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return form, 400, None
+    messages.success(request, success)
+    return redirect("casework:case_detail", case_id=case.pk)
+
+
+def _render_action(request, template, case, form, status, current=None, **extra):
+    context = {
+        "case": case,
+        "form": form,
+        "current": current,
+        "current_is_case": isinstance(current, Case),
+        **extra,
+    }
+    context.setdefault("viewer", case_viewer(request.user, case))
+    return render(request, template, context, status=status)
+
+
+# --- Caseload and case page -----------------------------------------------------------
 
 
 @login_required
@@ -32,14 +117,556 @@ def caseload(request):
 @require_GET
 def case_detail(request, case_id: int):
     case = case_for_user(request.user, case_id)
+    viewer = case_viewer(request.user, case)
+    context = {
+        "case": case,
+        "returnee": case.returnee,
+        "viewer": viewer,
+        "parent_case": parent_case_visible_to(request.user, case),
+        "dependents": dependents_visible_to(request.user, case) if viewer.on_team else [],
+        "notes": notes_visible_to(viewer, case)[:5],
+        "can_register_dependent": request.user.has_perm("returnees.add_returnee"),
+        "indicators": INDICATORS,
+    }
+    if viewer.sees_triage:
+        history = triage_history(case)
+        context["assessments"] = history
+        context["pending"] = next(
+            (a for a in history if a.needs_approval and not hasattr(a, "decision")), None
+        )
+    if viewer.sees_plan:
+        context["goals"] = goals_of(case)
+    if viewer.sees_flags:
+        context["flags"] = [f for f in flags_of(case) if f.status != FlagStatus.RESOLVED]
+    if viewer.sees_custody:
+        context["custody"] = case.custody_episodes.all()
+    if viewer.sees_reviews:
+        context["reviews"] = case.reviews.select_related("reviewed_by")[:3]
+    return render(request, "casework/case_detail.html", context)
+
+
+@login_required
+@permission_required("casework.view_case", raise_exception=True)
+@require_GET
+def case_timeline(request, case_id: int):
+    case = case_for_user(request.user, case_id)
+    viewer = case_viewer(request.user, case)
+    kinds = timeline_kinds(viewer, case)
+    chosen = [k for k in request.GET.getlist("kind") if k in dict(kinds)]
+    page = Paginator(timeline(viewer, case, chosen), TIMELINE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
-        "casework/case_detail.html",
+        "casework/timeline.html",
         {
             "case": case,
-            "returnee": case.returnee,
-            "parent_case": parent_case_visible_to(request.user, case),
-            "dependents": dependents_visible_to(request.user, case),
-            "can_register_dependent": request.user.has_perm("returnees.add_returnee"),
+            "viewer": viewer,
+            "kinds": kinds,
+            "chosen": chosen,
+            "page": page,
+            "entries": timeline_entries(page.object_list),
+            "query": query.urlencode(),
+            "Kind": TimelineKind,
         },
     )
+
+
+# --- Triage ---------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("casework.add_triageassessment", raise_exception=True)
+@require_http_methods(METHODS)
+def triage_new(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = TriageForm(request.POST or None)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.triage_assess(
+            actor=request.user,
+            case=case,
+            category=d["category"],
+            rationale=d["rationale"],
+            ratings=form.ratings(),
+        ),
+        success=_("Triage recorded."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("New triage"),
+        submit_label=_("Save triage"),
+    )
+
+
+@login_required
+@permission_required("casework.approve_triage", raise_exception=True)
+@require_POST
+def triage_decide(request, case_id: int, assessment_id: int):
+    case = case_for_user(request.user, case_id)
+    assessment = get_object_or_404(case.assessments, pk=assessment_id)
+    form = TriageDecisionForm(request.POST)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.triage_decide(
+            actor=request.user,
+            assessment=assessment,
+            approve=d["decision"] == "approve",
+            comment=d["comment"],
+        ),
+        success=_("Decision recorded."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Decide on the triage"),
+        submit_label=None,
+        assessment=assessment,
+    )
+
+
+@login_required
+@permission_required("casework.change_case", raise_exception=True)
+@require_http_methods(METHODS)
+def pathway_set(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = PathwayForm(
+        request.POST or None,
+        initial={
+            "pathway": case.pathway,
+            "reason": case.pathway_override_reason,
+            "version": case.version,
+        },
+    )
+    result = _perform(
+        request,
+        form,
+        lambda d: services.case_pathway_set(
+            actor=request.user,
+            case=case,
+            pathway=d["pathway"],
+            reason=d["reason"],
+            expected_version=d["version"],
+        ),
+        success=_("Pathway saved."),
+        case=case,
+        conflict_form=PathwayForm,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Pathway"),
+        submit_label=_("Save pathway"),
+    )
+
+
+# --- Custody --------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("casework.change_case", raise_exception=True)
+@require_http_methods(METHODS)
+def custody_start(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = CustodyStartForm(request.POST or None)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.custody_start(actor=request.user, case=case, **d),
+        success=_("Custody recorded."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Record custody"),
+        submit_label=_("Record custody"),
+    )
+
+
+@login_required
+@permission_required("casework.change_case", raise_exception=True)
+@require_http_methods(METHODS)
+def custody_end(request, case_id: int, episode_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    episode = get_object_or_404(case.custody_episodes, pk=episode_id)
+    form = CustodyEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    result = _perform(
+        request,
+        form,
+        lambda d: services.custody_end(actor=request.user, episode=episode, ended_on=d["ended_on"]),
+        success=_("Release recorded."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Record release from custody"),
+        submit_label=_("Record release"),
+        episode=episode,
+    )
+
+
+# --- Support plan ---------------------------------------------------------------------
+
+
+@login_required
+@permission_required("casework.add_goal", raise_exception=True)
+@require_http_methods(METHODS)
+def goal_new(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = GoalForm(request.POST or None, initial={"owner_agency": case.lead_agency_id})
+    result = _perform(
+        request,
+        form,
+        lambda d: services.goal_add(actor=request.user, case=case, **d),
+        success=_("Goal added to the plan."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Add a goal to the support plan"),
+        submit_label=_("Add goal"),
+    )
+
+
+@login_required
+@permission_required("casework.change_goal", raise_exception=True)
+@require_http_methods(METHODS)
+def goal_edit(request, case_id: int, goal_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    goal = get_object_or_404(case.goals.select_related("owner_agency"), pk=goal_id)
+    form = GoalUpdateForm(
+        request.POST or None,
+        initial={
+            "status": goal.status,
+            "target_date": goal.target_date,
+            "outcome": goal.outcome,
+            "version": goal.version,
+        },
+    )
+    result = _perform(
+        request,
+        form,
+        lambda d: services.goal_update(
+            actor=request.user,
+            goal=goal,
+            expected_version=d["version"],
+            status=d["status"],
+            target_date=d["target_date"],
+            outcome=d["outcome"],
+        ),
+        success=_("Goal updated."),
+        case=case,
+        conflict_form=GoalUpdateForm,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Update a goal"),
+        submit_label=_("Save goal"),
+        goal=goal,
+    )
+
+
+# --- Notes ----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("casework.add_note", raise_exception=True)
+@require_http_methods(METHODS)
+def note_new(request, case_id: int):
+    case = case_for_user(request.user, case_id)
+    viewer = case_viewer(request.user, case)
+    corrects = None
+    if corrects_id := request.GET.get("corrects") or request.POST.get("corrects"):
+        try:
+            corrects = notes_visible_to(viewer, case).get(pk=int(corrects_id))
+        except (ValueError, TypeError, notes_visible_to(viewer, case).model.DoesNotExist):
+            raise Http404 from None
+    initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+    if corrects is not None:
+        initial |= {"kind": corrects.kind, "visibility": corrects.visibility}
+    form = NoteForm(request.POST or None, initial=initial)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.note_add(actor=request.user, case=case, corrects=corrects, **d),
+        success=_("Note saved."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("New progress note"),
+        submit_label=_("Save note"),
+        corrects=corrects,
+        viewer=viewer,
+    )
+
+
+@login_required
+@permission_required("casework.add_note", raise_exception=True)
+@require_http_methods(METHODS)
+def note_amend(request, case_id: int, note_id: int):
+    case = case_for_user(request.user, case_id)
+    # Only the author amends: anyone else gets the same 404 as for a note they cannot see.
+    note = get_object_or_404(case.notes, pk=note_id, author=request.user)
+    form = NoteAmendForm(request.POST or None, initial={"text": note.text})
+    result = _perform(
+        request,
+        form,
+        lambda d: services.note_amend(actor=request.user, note=note, text=d["text"]),
+        success=_("Note amended; the previous text is kept."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Amend a note"),
+        submit_label=_("Save amendment"),
+        note=note,
+    )
+
+
+# --- Flags ----------------------------------------------------------------------------
+
+
+def _flag(request, case_id, flag_id):
+    case = case_for_user(request.user, case_id)
+    if not case_viewer(request.user, case).sees_flags:
+        raise Http404
+    return case, get_object_or_404(case.flags, pk=flag_id)
+
+
+@login_required
+@permission_required("casework.add_flag", raise_exception=True)
+@require_http_methods(METHODS)
+def flag_new(request, case_id: int):
+    case = case_for_user(request.user, case_id)
+    form = FlagForm(request.POST or None)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.flag_raise(actor=request.user, case=case, **d),
+        success=_("Flag raised."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Raise a monitoring flag"),
+        submit_label=_("Raise flag"),
+    )
+
+
+@login_required
+@permission_required("casework.change_flag", raise_exception=True)
+@require_POST
+def flag_acknowledge(request, case_id: int, flag_id: int):
+    case, flag = _flag(request, case_id, flag_id)
+    try:
+        services.flag_acknowledge(actor=request.user, flag=flag)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Flag acknowledged."))
+    return redirect(_next_or(request, reverse("casework:case_detail", args=[case.pk])))
+
+
+@login_required
+@permission_required("casework.change_flag", raise_exception=True)
+@require_http_methods(METHODS)
+def flag_resolve(request, case_id: int, flag_id: int):
+    case, flag = _flag(request, case_id, flag_id)
+    form = FlagResolveForm(request.POST or None)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.flag_resolve(
+            actor=request.user, flag=flag, resolution_note=d["resolution_note"]
+        ),
+        success=_("Flag resolved."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Resolve a flag"),
+        submit_label=_("Resolve flag"),
+        flag=flag,
+    )
+
+
+def _next_or(request, default: str) -> str:
+    """The page to return to, if it is one of ours; otherwise `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- Reviews, closure -----------------------------------------------------------------
+
+
+@login_required
+@permission_required("casework.add_review", raise_exception=True)
+@require_http_methods(METHODS)
+def review_new(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = ReviewForm(request.POST or None, initial={"version": case.version})
+    result = _perform(
+        request,
+        form,
+        lambda d: services.review_complete(
+            actor=request.user,
+            case=case,
+            outcome=d["outcome"],
+            summary=d["summary"],
+            closure_reason=d["closure_reason"],
+            expected_version=d["version"],
+        ),
+        success=_("Review recorded."),
+        case=case,
+        conflict_form=ReviewForm,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Complete a review"),
+        submit_label=_("Save review"),
+    )
+
+
+@login_required
+@permission_required("casework.change_case", raise_exception=True)
+@require_http_methods(METHODS)
+def case_close(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = CloseForm(request.POST or None, initial={"version": case.version})
+    result = _perform(
+        request,
+        form,
+        lambda d: services.case_close(
+            actor=request.user,
+            case=case,
+            reason=d["reason"],
+            note=d["note"],
+            expected_version=d["version"],
+        ),
+        success=_("Case closed."),
+        case=case,
+        conflict_form=CloseForm,
+    )
+    if not isinstance(result, tuple):
+        return result
+    urgent = case.flags.filter(severity=Severity.URGENT).exclude(status=FlagStatus.RESOLVED)
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Close the case"),
+        submit_label=_("Close case"),
+        urgent_open=urgent.exists(),
+    )
+
+
+@login_required
+@permission_required("casework.change_case", raise_exception=True)
+@require_http_methods(METHODS)
+def case_reopen(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = ReopenForm(request.POST or None, initial={"version": case.version})
+    result = _perform(
+        request,
+        form,
+        lambda d: services.case_reopen(
+            actor=request.user, case=case, note=d["note"], expected_version=d["version"]
+        ),
+        success=_("Case reopened."),
+        case=case,
+        conflict_form=ReopenForm,
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=_("Reopen the case"),
+        submit_label=_("Reopen case"),
+    )
+
+
+# --- Notifications --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(METHODS)
+def notifications(request):
+    mine = Notification.objects.filter(recipient=request.user)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications")
+    page = Paginator(mine.select_related("case", "flag"), 50).get_page(request.GET.get("page"))
+    return render(request, "casework/notifications.html", {"page": page})

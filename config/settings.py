@@ -214,6 +214,8 @@ EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="homeward@localhost")
+# Where links in emails point.
+SITE_URL = env.str("HOMEWARD_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # HTTPS-only deployments turn these on together; see .env.example.
 HTTPS = env_bool("DJANGO_HTTPS", False)

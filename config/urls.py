@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from casework.views import notifications
 from config.health import healthz
 
 api_urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("returnees/", include("returnees.urls")),
     path("cases/", include("casework.urls")),
+    path("notifications/", notifications, name="notifications"),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

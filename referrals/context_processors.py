@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from casework.models import Notification
 from referrals.models import Role
 
 # (url name, label, model permission that shows the link)
@@ -33,5 +34,12 @@ def navigation(request):
             "agencies": [g.agency.name for g in groups if hasattr(g, "agency")],
         }
 
+    def unread_notifications():
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
     # Callables: templates that never show the header pay no queries for it.
-    return {"navigation": nav, "memberships": memberships}
+    return {
+        "navigation": nav,
+        "memberships": memberships,
+        "unread_notifications": unread_notifications,
+    }

@@ -37,6 +37,19 @@ class Agency(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
     region = models.CharField(_("region"), max_length=32, choices=Region.choices)
+    # Review cadence of the program this agency leads, in days by risk category.
+    review_days_unsettled = models.PositiveSmallIntegerField(
+        _("review every (days) when unsettled"), default=14
+    )
+    review_days_violent = models.PositiveSmallIntegerField(
+        _("review every (days) when violent"), default=30
+    )
+    review_days_non_violent = models.PositiveSmallIntegerField(
+        _("review every (days) when non-violent"), default=90
+    )
+    review_days_minor_max = models.PositiveSmallIntegerField(
+        _("review minors at least every (days)"), default=30
+    )
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="agency", verbose_name=_("member group")
     )
@@ -49,6 +62,15 @@ class Agency(models.Model):
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="agency_review_days_positive",
+                condition=models.Q(review_days_unsettled__gte=1)
+                & models.Q(review_days_violent__gte=1)
+                & models.Q(review_days_non_violent__gte=1)
+                & models.Q(review_days_minor_max__gte=1),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -13,21 +13,33 @@ from django.db import DEFAULT_DB_ALIAS
 
 from referrals.models import Role
 
+_CASE_WORK = [
+    "returnees.add_returnee",
+    "returnees.view_returnee",
+    "casework.view_case",
+    "casework.change_case",
+    "casework.add_triageassessment",
+    "casework.add_goal",
+    "casework.change_goal",
+    "casework.add_note",
+    "casework.view_note",
+    "casework.add_flag",
+    "casework.change_flag",
+    "casework.view_flag",
+    "casework.add_review",
+]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.SOCIAL_WORKER: [
-        "returnees.add_returnee",
-        "returnees.view_returnee",
+    Role.SOCIAL_WORKER: _CASE_WORK,
+    Role.PROGRAM_MANAGER: [*_CASE_WORK, "casework.approve_triage"],
+    Role.POLICE_LIAISON: [
         "casework.view_case",
-        "casework.change_case",
+        "casework.view_note",
+        "casework.add_flag",
+        "casework.change_flag",
+        "casework.view_flag",
     ],
-    Role.POLICE_LIAISON: ["casework.view_case"],
-    Role.PROGRAM_MANAGER: [
-        "returnees.add_returnee",
-        "returnees.view_returnee",
-        "casework.view_case",
-        "casework.change_case",
-    ],
-    Role.PARTNER_STAFF: ["casework.view_case"],
+    Role.PARTNER_STAFF: ["casework.view_case", "casework.view_note"],
     Role.AUDITOR: [],
 }
 

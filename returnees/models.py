@@ -83,6 +83,7 @@ class Need(models.TextChoices):
 NAME_MAX = 100
 MAX_ALIASES = 10
 MAX_AGE = 120
+ADULT_AGE = 18
 
 
 def validate_printable(value: str) -> None:
@@ -239,6 +240,21 @@ class Returnee(models.Model):
             errors["return_date"] = _("The return cannot be before the departure.")
         if errors:
             raise ValidationError(errors)
+
+    def age_on(self, day: datetime.date) -> int | None:
+        """Age in whole years on `day`, from the birth date or the age given at intake."""
+        if self.birth_date is not None:
+            before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+            return day.year - self.birth_date.year - before_birthday
+        if self.approximate_age is not None:
+            registered = timezone.localtime(self.created_at).date() if self.created_at else day
+            return self.approximate_age + (day - registered).days // 365
+        return None
+
+    @property
+    def is_minor(self) -> bool:
+        age = self.age_on(timezone.localdate())
+        return age is not None and age < ADULT_AGE
 
     @property
     def language_labels(self) -> list[str]:

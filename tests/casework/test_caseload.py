@@ -34,6 +34,7 @@ def test_caseload_page_query_count_does_not_grow_with_rows(
         *SESSION_QUERIES,
         "COUNT of visible cases (paginator)",
         "one page of cases joined with returnee, lead agency and worker",
+        "header: unread notification count",
         "header: the user's groups with their agencies",
     ]
     with django_assert_num_queries(len(expected)):
@@ -66,10 +67,18 @@ def test_case_page_query_count(cast, client_of, register, django_assert_num_quer
     client = client_of(cast.social_worker)
     expected = [
         *SESSION_QUERIES,
-        "the case through the access funnel, with returnee, agency, worker and parent",
+        "the case through the access funnel, with returnee, agency, worker, team flag",
+        "the reader's roles and agency kinds (what they see of the case)",
         "the parent's case, if visible",
+        "triage history with assessors and decisions",
+        "unresolved flags with who raised them",
         "header: the user's groups with their agencies",
+        "header: unread notification count",
         "the dependents' cases, if visible",
+        "support plan goals with owner agencies",
+        "the latest visible notes with authors",
+        "custody episodes",
+        "recent reviews",
     ]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[child.pk]))

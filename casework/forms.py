@@ -1,0 +1,171 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import (
+    INDICATORS,
+    LONG_TEXT_MAX,
+    ClosureReason,
+    CustodyEpisode,
+    Flag,
+    Goal,
+    GoalStatus,
+    Note,
+    Pathway,
+    ReviewOutcome,
+    TriageAssessment,
+)
+from referrals.models import Agency
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return value[:16] if isinstance(value, str) else value
+
+
+def long_text(label, **kwargs):
+    return forms.CharField(
+        label=label, max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}), **kwargs
+    )
+
+
+class VersionForm(forms.Form):
+    """Carries the version of the record the person saw (stale saves are refused)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class TriageForm(forms.ModelForm):
+    class Meta:
+        model = TriageAssessment
+        fields = ["category", *(name for name, _label in INDICATORS), "rationale"]
+        widgets = {
+            "category": forms.RadioSelect,
+            **{name: forms.RadioSelect for name, _label in INDICATORS},
+            "rationale": forms.Textarea(attrs={"rows": 6}),
+        }
+        help_texts = {
+            "category": _(
+                "A move to or from violent takes effect only when a program manager approves it."
+            ),
+            "rationale": _("Why this category: what you saw and heard, and from whom."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["category", *(n for n, _label in INDICATORS)]:
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+
+    def ratings(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name, _label in INDICATORS}
+
+
+class TriageDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput
+    )
+    comment = long_text(_("Comment"))
+
+
+class PathwayForm(VersionForm):
+    pathway = forms.ChoiceField(label=_("Pathway"), choices=Pathway.choices)
+    reason = long_text(
+        _("Reason"),
+        required=False,
+        help_text=_("Required when the pathway differs from the one the category sets."),
+    )
+
+
+class CustodyStartForm(forms.ModelForm):
+    class Meta:
+        model = CustodyEpisode
+        fields = ["facility", "started_on", "segregated"]
+        widgets = {"started_on": DateInput}
+
+
+class CustodyEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("Released on"), widget=DateInput)
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = ["domain", "description", "owner_agency", "target_date"]
+        widgets = {"target_date": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_agency"].queryset = Agency.objects.order_by("name")
+
+
+class GoalUpdateForm(VersionForm):
+    status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
+    outcome = long_text(_("Outcome"), required=False)
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = Note
+        fields = ["kind", "occurred_at", "visibility", "text"]
+        widgets = {
+            "occurred_at": DateTimeInput,
+            "visibility": forms.RadioSelect,
+            "text": forms.Textarea(attrs={"rows": 6}),
+        }
+        help_texts = {
+            "visibility": _("Who may read this note. Choose the narrowest that serves the case."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visibility"].choices = [c for c in self.fields["visibility"].choices if c[0]]
+
+
+class NoteAmendForm(forms.Form):
+    text = long_text(_("Note"))
+
+
+class FlagForm(forms.ModelForm):
+    class Meta:
+        model = Flag
+        fields = ["severity", "category", "source", "description"]
+        widgets = {"severity": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "severity": _("Urgent notifies the case worker and the police liaisons at once."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = [c for c in self.fields["severity"].choices if c[0]]
+
+
+class FlagResolveForm(forms.Form):
+    resolution_note = long_text(_("How was it resolved?"))
+
+
+class ReviewForm(VersionForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=ReviewOutcome.choices, widget=forms.RadioSelect
+    )
+    summary = long_text(_("Summary"))
+    closure_reason = forms.ChoiceField(
+        label=_("Closure reason"),
+        choices=[("", _("— only when closing —")), *ClosureReason.choices],
+        required=False,
+    )
+
+
+class CloseForm(VersionForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=ClosureReason.choices)
+    note = long_text(_("Note"), required=False)
+
+
+class ReopenForm(VersionForm):
+    note = long_text(_("Why is the case reopened?"))
