@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, CaseStatus
-from casework.selectors import case_search
+from casework.selectors import case_search, minors_condition
 from returnees.models import Region
 
 
@@ -20,6 +20,11 @@ class CaseFilter(django_filters.FilterSet):
         choices=Region.choices,
         empty_label=_("Any region"),
     )
+    minors = django_filters.BooleanFilter(
+        label=_("Only minors (child safeguarding)"),
+        method="only_minors",
+        widget=forms.CheckboxInput,
+    )
     mine = django_filters.BooleanFilter(
         label=_("Only cases assigned to me"),
         method="assigned_to_me",
@@ -28,10 +33,13 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = ["q", "status", "region", "mine"]
+        fields = ["q", "status", "region", "minors", "mine"]
 
     def search(self, queryset, name, value):
         return case_search(queryset, value)
+
+    def only_minors(self, queryset, name, value):
+        return queryset.filter(minors_condition()) if value else queryset
 
     def assigned_to_me(self, queryset, name, value):
         if value:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -169,6 +170,8 @@ INDICATORS = [
     ("protective_factors", _("Protective factors")),
 ]
 LONG_TEXT_MAX = 20_000
+# TextField's max_length only shapes form widgets; the model must check it too.
+LONG_TEXT = [MaxLengthValidator(LONG_TEXT_MAX), ProhibitNullCharactersValidator()]
 
 
 class TriageAssessment(models.Model):
@@ -181,7 +184,7 @@ class TriageAssessment(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     category = models.CharField(_("risk category"), max_length=16, choices=RiskCategory.choices)
-    rationale = models.TextField(_("rationale"), max_length=LONG_TEXT_MAX)
+    rationale = models.TextField(_("rationale"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
     beliefs_attitudes = models.CharField(
         _("beliefs and attitudes"), max_length=8, choices=Rating.choices
     )
@@ -221,7 +224,7 @@ class TriageDecision(models.Model):
         TriageAssessment, on_delete=models.PROTECT, related_name="decision"
     )
     approved = models.BooleanField()
-    comment = models.TextField(_("comment"), max_length=LONG_TEXT_MAX)
+    comment = models.TextField(_("comment"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -300,7 +303,9 @@ class Goal(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=GoalStatus.choices, default=GoalStatus.PLANNED
     )
-    outcome = models.TextField(_("outcome"), max_length=LONG_TEXT_MAX, blank=True)
+    outcome = models.TextField(
+        _("outcome"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -360,7 +365,7 @@ class Note(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
     kind = models.CharField(_("kind"), max_length=16, choices=NoteKind.choices)
     occurred_at = models.DateTimeField(_("when it happened"))
-    text = models.TextField(_("note"), max_length=LONG_TEXT_MAX)
+    text = models.TextField(_("note"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
     visibility = models.CharField(_("visibility"), max_length=16, choices=NoteVisibility.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -444,7 +449,9 @@ class Flag(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=FlagCategory.choices)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     source = models.CharField(_("source"), max_length=16, choices=FlagSource.choices)
-    description = models.TextField(_("what was observed"), max_length=LONG_TEXT_MAX)
+    description = models.TextField(
+        _("what was observed"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN
     )
@@ -452,7 +459,9 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     raised_at = models.DateTimeField(default=timezone.now)
-    resolution_note = models.TextField(_("resolution"), max_length=LONG_TEXT_MAX, blank=True)
+    resolution_note = models.TextField(
+        _("resolution"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
+    )
 
     class Meta:
         verbose_name = _("monitoring flag")
@@ -506,7 +515,7 @@ class Review(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reviews")
     due_on = models.DateField(_("was due on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=ReviewOutcome.choices)
-    summary = models.TextField(_("summary"), max_length=LONG_TEXT_MAX)
+    summary = models.TextField(_("summary"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -527,7 +536,7 @@ class CaseStatusChange(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="status_changes")
     status = models.CharField(max_length=16, choices=CaseStatus.choices)
     reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
-    note = models.TextField(max_length=LONG_TEXT_MAX, blank=True)
+    note = models.TextField(max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 

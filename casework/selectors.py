@@ -2,6 +2,8 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import ExtractDay, Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.access import cases_for_user
@@ -20,6 +22,7 @@ from casework.models import (
     case_id_from_reference,
 )
 from referrals.models import AgencyKind, Role
+from returnees.models import ADULT_AGE
 from returnees.names import name_key
 
 
@@ -46,6 +49,21 @@ def case_search(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
     if not condition:
         return queryset.none()
     return queryset.filter(condition)
+
+
+def minors_condition() -> Q:
+    """Cases of people under 18 today: by birth date, or by the age given at intake
+    plus the years since (the same rule as Returnee.age_on, in SQL)."""
+    today = timezone.localdate()
+    try:
+        cutoff = today.replace(year=today.year - ADULT_AGE)
+    except ValueError:  # 29 February
+        cutoff = today.replace(year=today.year - ADULT_AGE, day=28)
+    years_since_intake = ExtractDay(Now() - F("returnee__created_at")) / 365
+    return Q(returnee__birth_date__gt=cutoff) | Q(
+        returnee__birth_date__isnull=True,
+        returnee__approximate_age__lt=ADULT_AGE - years_since_intake,
+    )
 
 
 def dependents_visible_to(user, case: Case) -> QuerySet[Case]:
@@ -221,9 +239,19 @@ def timeline_kinds(viewer: CaseViewer, case: Case) -> list[tuple[str, str]]:
     return [(k.value, k.label) for k in TimelineKind if k in allowed]
 
 
-def timeline(viewer: CaseViewer, case: Case, kinds: list[str] | None = None):
+def timeline(viewer: CaseViewer, case: Case, kinds: list[str] | None = None, text: str = ""):
     """(kind, id, at) rows of everything the viewer may see, newest first, as one
-    UNION ALL query that paginates in SQL; `timeline_entries` loads a page."""
+    UNION ALL query that paginates in SQL; `timeline_entries` loads a page.
+
+    `text` searches the notes the viewer may read (and then shows only notes).
+    """
+    if text.strip():
+        notes = notes_visible_to(viewer, case).filter(text__icontains=text.strip())
+        return (
+            notes.order_by("-occurred_at", "-pk")
+            .annotate(entry_kind=Value(TimelineKind.NOTE.value), entry_at=F("occurred_at"))
+            .values_list("entry_kind", "pk", "entry_at")
+        )
     parts = [
         queryset.order_by()
         .annotate(entry_kind=Value(kind), entry_at=F(at_field))

@@ -521,11 +521,9 @@ def _notify(*, recipients, kind: str, case: Case, flag: Flag | None = None) -> l
     from casework.tasks import send_notification_email
 
     created = Notification.objects.bulk_create(
-        [Notification(recipient=r, kind=kind, case=case, flag=flag) for r in recipients],
-        ignore_conflicts=True,
+        [Notification(recipient=r, kind=kind, case=case, flag=flag) for r in recipients]
     )
-    ids = [n.pk for n in created if n.pk is not None]
-    for notification_id in ids:
+    for notification_id in [n.pk for n in created]:
         transaction.on_commit(
             lambda nid=notification_id: send_notification_email.delay(nid), robust=True
         )

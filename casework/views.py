@@ -153,7 +153,8 @@ def case_timeline(request, case_id: int):
     viewer = case_viewer(request.user, case)
     kinds = timeline_kinds(viewer, case)
     chosen = [k for k in request.GET.getlist("kind") if k in dict(kinds)]
-    page = Paginator(timeline(viewer, case, chosen), TIMELINE_PAGE_SIZE).get_page(
+    text = request.GET.get("q", "").replace("\x00", "")[:200]
+    page = Paginator(timeline(viewer, case, chosen, text), TIMELINE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -166,6 +167,7 @@ def case_timeline(request, case_id: int):
             "viewer": viewer,
             "kinds": kinds,
             "chosen": chosen,
+            "text": text,
             "page": page,
             "entries": timeline_entries(page.object_list),
             "query": query.urlencode(),

@@ -200,6 +200,40 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"{module}.{name}"
+        for module, names in {
+            "casework.models": [
+                "CaseStatus",
+                "RiskCategory",
+                "Pathway",
+                "ClosureReason",
+                "Rating",
+                "GoalDomain",
+                "GoalStatus",
+                "NoteKind",
+                "NoteVisibility",
+                "FlagCategory",
+                "Severity",
+                "FlagSource",
+                "FlagStatus",
+                "ReviewOutcome",
+            ],
+            "casework.selectors": ["TimelineKind"],
+            "returnees.models": [
+                "Region",
+                "Sex",
+                "CitizenshipStatus",
+                "Language",
+                "ConflictZone",
+                "ReturnRoute",
+                "LegalStatus",
+                "Need",
+            ],
+        }.items()
+        for name in names
+    },
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

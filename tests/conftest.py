@@ -27,6 +27,10 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Tasks run inline when enqueued (after commit); one test runs a real worker.
+    from config.celery import app
+
+    app.conf.task_always_eager = True
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
 
@@ -37,12 +41,15 @@ class Cast:
     agency_b: object
     police_agency: object
     employer: object
+    health_agency: object
     social_worker: object
     colleague: object
     program_manager: object
     police_liaison: object
     partner: object
+    clinician: object
     outsider: object
+    outsider_manager: object
     auditor: object
 
 
@@ -63,6 +70,9 @@ def cast(db) -> Cast:
     employer = agency_create(
         actor=None, name="Dordoi Textile Works", kind=AgencyKind.EMPLOYER, region="bishkek"
     )
+    health = agency_create(
+        actor=None, name="Republican Mental Health Centre", kind=AgencyKind.HEALTH, region="bishkek"
+    )
     password_hash = make_password(PASSWORD)
 
     def staff(username, role, agency, first="Test", last="User"):
@@ -75,6 +85,7 @@ def cast(db) -> Cast:
             agencies=[agency] if agency else [],
             first_name=first,
             last_name=last,
+            email=f"{username}@homeward.example",
         )
 
     return Cast(
@@ -82,12 +93,15 @@ def cast(db) -> Cast:
         agency_b=agency_b,
         police_agency=police,
         employer=employer,
+        health_agency=health,
         social_worker=staff("aigul", Role.SOCIAL_WORKER, agency_a, "Aigul", "Sadykova"),
         colleague=staff("nurbek", Role.SOCIAL_WORKER, agency_a, "Nurbek", "Asanov"),
         program_manager=staff("gulmira", Role.PROGRAM_MANAGER, agency_a, "Gulmira", "Abdyldaeva"),
         police_liaison=staff("marat", Role.POLICE_LIAISON, police, "Marat", "Ismailov"),
         partner=staff("samat", Role.PARTNER_STAFF, employer, "Samat", "Jumaliev"),
+        clinician=staff("elena", Role.PARTNER_STAFF, health, "Elena", "Petrova"),
         outsider=staff("dilfuza", Role.SOCIAL_WORKER, agency_b, "Dilfuza", "Karimova"),
+        outsider_manager=staff("bakhtiyar", Role.PROGRAM_MANAGER, agency_b, "Bakhtiyar", "Mamatov"),
         auditor=staff("ainura", Role.AUDITOR, None, "Ainura", "Beishenova"),
     )
 
@@ -120,3 +134,14 @@ def client_of():
         return client
 
     return _client
+
+
+@pytest.fixture
+def grant_view():
+    """Let a user see a case, as police jurisdiction or an accepted referral will."""
+    from casework.services import case_team_grant
+
+    def _grant(user, case):
+        case_team_grant(cases=[case], user=user, codenames=["view_case"])
+
+    return _grant

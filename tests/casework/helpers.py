@@ -1,0 +1,52 @@
+"""Shortcuts for casework tests: each goes through the real service."""
+
+import datetime
+
+from django.utils import timezone
+
+from casework import services
+
+HIGH = dict.fromkeys(
+    [
+        "beliefs_attitudes",
+        "intent_context",
+        "history_capability",
+        "commitment_motivation",
+        "protective_factors",
+    ],
+    "high",
+)
+LOW = dict.fromkeys(HIGH, "low")
+
+
+def triage(actor, case, category, ratings=None, rationale="Seen at home; family interviewed."):
+    return services.triage_assess(
+        actor=actor,
+        case=case,
+        category=category,
+        rationale=rationale,
+        ratings=ratings or (HIGH if category == "violent" else LOW),
+    )
+
+
+def note(actor, case, visibility, text="Talked about housing.", **kwargs):
+    return services.note_add(
+        actor=actor,
+        case=case,
+        kind=kwargs.pop("kind", "contact"),
+        occurred_at=kwargs.pop("occurred_at", timezone.now() - datetime.timedelta(hours=1)),
+        text=text,
+        visibility=visibility,
+        **kwargs,
+    )
+
+
+def flag(actor, case, severity="concern", **kwargs):
+    return services.flag_raise(
+        actor=actor,
+        case=case,
+        category=kwargs.pop("category", "travel"),
+        severity=severity,
+        source=kwargs.pop("source", "family"),
+        description=kwargs.pop("description", "Bought a ticket abroad."),
+    )
