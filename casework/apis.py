@@ -1,14 +1,87 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+"""The JSON API of casework: one view per operation, explicit input and output.
+
+Each view checks the role (a model permission) first, then loads the case
+through the access funnel: a case the caller may not see and one that does not
+exist give the same 404, and so does a sub-object (note, flag, goal…) that is
+not on that case or that the caller may not see. Writes go through
+`casework.services`; what a reader sees of a case is decided by `case_viewer`.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.access import case_for_user
+from casework import services
+from casework.access import CHANGE, case_for_user
 from casework.filters import CaseFilter
-from casework.models import Case
-from casework.selectors import caseload, parent_case_visible_to
-from config.api import PageNumberPagination, require_model_permission
-from returnees.models import Returnee
+from casework.models import (
+    INDICATORS,
+    LONG_TEXT_MAX,
+    Case,
+    CaseStatus,
+    ClosureReason,
+    CustodyEpisode,
+    Flag,
+    FlagCategory,
+    FlagSource,
+    FlagStatus,
+    Goal,
+    GoalDomain,
+    GoalStatus,
+    Note,
+    NoteKind,
+    NoteVisibility,
+    Pathway,
+    Rating,
+    Review,
+    ReviewOutcome,
+    RiskCategory,
+    Severity,
+    TriageAssessment,
+    TriageDecision,
+)
+from casework.selectors import (
+    CaseViewer,
+    TimelineKind,
+    case_viewer,
+    caseload,
+    flags_of,
+    goals_of,
+    notes_visible_to,
+    parent_case_visible_to,
+    timeline,
+    timeline_entries,
+    triage_history,
+)
+from config.api import PageNumberPagination, as_api_error, require_model_permission
+from referrals.models import Agency
+from returnees.models import Need, Returnee
+
+# --- Shared output pieces -------------------------------------------------------------
+
+
+class PersonNameField(serializers.CharField):
+    """A user as the name people know them by; never their id or email."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+# --- Cases ----------------------------------------------------------------------------
 
 
 class CaseListOutput(serializers.ModelSerializer):
@@ -39,6 +112,13 @@ class CaseListOutput(serializers.ModelSerializer):
 
 
 class ReturneeOutput(serializers.ModelSerializer):
+    # Null for readers outside the case team (see CaseDetailOutput).
+    address = serializers.CharField(allow_null=True, read_only=True)
+    phone = serializers.CharField(allow_null=True, read_only=True)
+    needs = serializers.ListField(
+        child=serializers.ChoiceField(choices=Need.choices), allow_null=True, read_only=True
+    )
+
     class Meta:
         model = Returnee
         fields = [
@@ -64,16 +144,60 @@ class ReturneeOutput(serializers.ModelSerializer):
         ]
 
 
+# What only the case team sees of the person: contact details and the needs screen.
+INTAKE_DETAILS = ("address", "phone", "needs")
+
+
 class CaseDetailOutput(CaseListOutput):
+    """One case. With a `viewer` in the context, what that reader may not see
+    (the triage's category and pathway, the review date, the person's contact
+    details and needs) is null."""
+
     returnee = ReturneeOutput()
     parent_case_id = serializers.SerializerMethodField()
+    category = serializers.ChoiceField(
+        choices=RiskCategory.choices, allow_blank=True, allow_null=True, read_only=True
+    )
+    pathway = serializers.ChoiceField(
+        choices=Pathway.choices, allow_blank=True, allow_null=True, read_only=True
+    )
+    pathway_override_reason = serializers.CharField(allow_null=True, read_only=True)
+    next_review_on = serializers.DateField(allow_null=True, read_only=True)
 
     class Meta(CaseListOutput.Meta):
-        fields = [*CaseListOutput.Meta.fields, "closed_on", "version", "returnee", "parent_case_id"]
+        fields = [
+            *CaseListOutput.Meta.fields,
+            "closed_on",
+            "closure_reason",
+            "category",
+            "pathway",
+            "pathway_override_reason",
+            "next_review_on",
+            "version",
+            "returnee",
+            "parent_case_id",
+        ]
 
     def get_parent_case_id(self, case) -> int | None:
         # Only a parent case the reader may see is named.
         return self.context.get("parent_case_id")
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        viewer: CaseViewer | None = self.context.get("viewer")
+        if viewer is not None and not viewer.sees_category:
+            data.update(category=None, pathway=None, pathway_override_reason=None)
+        if viewer is not None and not viewer.sees_reviews:
+            data["next_review_on"] = None
+        if viewer is not None and not viewer.sees_intake_details:
+            data["returnee"].update(dict.fromkeys(INTAKE_DETAILS))
+        return data
+
+
+def case_detail_data(user, case: Case, viewer: CaseViewer) -> dict:
+    parent = parent_case_visible_to(user, case)
+    context = {"parent_case_id": parent.pk if parent else None, "viewer": viewer}
+    return CaseDetailOutput(case, context=context).data
 
 
 class CaseListApi(generics.ListAPIView):
@@ -94,6 +218,833 @@ class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailOutput)
     def get(self, request, case_id: int):
         case = case_for_user(request.user, case_id)
-        parent = parent_case_visible_to(request.user, case)
-        context = {"parent_case_id": parent.pk if parent else None}
-        return Response(CaseDetailOutput(case, context=context).data)
+        return Response(case_detail_data(request.user, case, case_viewer(request.user, case)))
+
+
+# --- Base of the case actions ---------------------------------------------------------
+
+
+class CaseConflictOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    current = CaseDetailOutput()
+
+
+READ_ERRORS = {
+    403: OpenApiResponse(description=_("Your role may not do this.")),
+    404: OpenApiResponse(description=_("No such case, or not one you may see.")),
+}
+WRITE_ERRORS = {
+    400: OpenApiResponse(description=_("Field errors, or a change the case's state refuses.")),
+    **READ_ERRORS,
+}
+VERSIONED_WRITE_ERRORS = {
+    **WRITE_ERRORS,
+    409: OpenApiResponse(
+        CaseConflictOutput,
+        description=_("Someone else changed the case: nothing was saved; `current` is it now."),
+    ),
+}
+
+
+class CaseActionApi(APIView):
+    """An operation on one case.
+
+    `required_permissions` maps each HTTP method to the model permission the
+    caller's role must hold (403 otherwise). A service's ValidationError is a
+    400 with field errors; a ConcurrentEdit (stale `version`) is a 409 carrying
+    the current state of the record, rendered by `conflict_data`.
+    """
+
+    required_permissions: dict[str, str] = {}
+
+    def get_permissions(self):
+        method = "GET" if self.request.method in ("HEAD", "OPTIONS") else self.request.method
+        perm = self.required_permissions.get(method)
+        if perm is None:
+            return [permissions.IsAuthenticated()]
+        return [require_model_permission(perm)()]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.ConcurrentEdit):
+            return Response(
+                {"detail": exc.messages[0], "current": self.conflict_data(exc.current)},
+                status=status.HTTP_409_CONFLICT,
+            )
+        if isinstance(exc, DjangoValidationError):
+            exc = as_api_error(exc)
+        return super().handle_exception(exc)
+
+    def conflict_data(self, current) -> dict:
+        return case_detail_data(self.request.user, current, self.viewer)
+
+    def case_for_reader(self, case_id) -> tuple[Case, CaseViewer]:
+        """The case as any reader with access sees it, and what they see of it."""
+        case = case_for_user(self.request.user, case_id)
+        self.viewer = case_viewer(self.request.user, case)
+        return case, self.viewer
+
+    def case_for_team(self, case_id) -> tuple[Case, CaseViewer]:
+        """The case, only for its team (holders of change_case on it)."""
+        case = case_for_user(self.request.user, case_id, CHANGE)
+        self.viewer = case_viewer(self.request.user, case)
+        return case, self.viewer
+
+
+# --- Triage ---------------------------------------------------------------------------
+
+
+class TriageDecisionOutput(serializers.ModelSerializer):
+    decided_by = PersonNameField()
+
+    class Meta:
+        model = TriageDecision
+        fields = ["approved", "comment", "decided_by", "decided_at"]
+
+
+def _decision_of(assessment: TriageAssessment) -> TriageDecision | None:
+    try:
+        return assessment.decision
+    except TriageDecision.DoesNotExist:
+        return None
+
+
+class TriageAssessmentOutput(serializers.ModelSerializer):
+    assessor = PersonNameField()
+    previous_id = serializers.IntegerField(allow_null=True, read_only=True)
+    pending = serializers.SerializerMethodField(
+        help_text=_("True while a move to or from violent awaits a program manager's decision.")
+    )
+    decision = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TriageAssessment
+        fields = [
+            "id",
+            "category",
+            "rationale",
+            *(name for name, _label in INDICATORS),
+            "assessor",
+            "assessed_at",
+            "previous_id",
+            "needs_approval",
+            "pending",
+            "decision",
+        ]
+
+    def get_pending(self, assessment) -> bool:
+        return assessment.needs_approval and _decision_of(assessment) is None
+
+    @extend_schema_field(TriageDecisionOutput(allow_null=True))
+    def get_decision(self, assessment):
+        decision = _decision_of(assessment)
+        return TriageDecisionOutput(decision).data if decision else None
+
+
+class TriageAssessInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=RiskCategory.choices)
+    rationale = serializers.CharField(max_length=LONG_TEXT_MAX)
+    beliefs_attitudes = serializers.ChoiceField(choices=Rating.choices)
+    intent_context = serializers.ChoiceField(choices=Rating.choices)
+    history_capability = serializers.ChoiceField(choices=Rating.choices)
+    commitment_motivation = serializers.ChoiceField(choices=Rating.choices)
+    protective_factors = serializers.ChoiceField(choices=Rating.choices)
+
+
+class TriageApi(CaseActionApi):
+    """The triage history of a case, newest first; and a new triage.
+
+    A triage moving the case to or from violent waits for a program manager
+    other than the assessor (`pending`); any other takes effect at once.
+    """
+
+    required_permissions = {
+        "GET": "casework.view_case",
+        "POST": "casework.add_triageassessment",
+    }
+
+    @extend_schema(responses={200: TriageAssessmentOutput(many=True), **READ_ERRORS})
+    def get(self, request, case_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        if not viewer.sees_triage:
+            raise Http404
+        return Response(TriageAssessmentOutput(triage_history(case), many=True).data)
+
+    @extend_schema(
+        request=TriageAssessInput, responses={201: TriageAssessmentOutput, **WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int):
+        case, _viewer = self.case_for_team(case_id)
+        serializer = TriageAssessInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assessment = services.triage_assess(
+            actor=request.user,
+            case=case,
+            category=data["category"],
+            rationale=data["rationale"],
+            ratings={name: data[name] for name, _label in INDICATORS},
+        )
+        return Response(TriageAssessmentOutput(assessment).data, status=status.HTTP_201_CREATED)
+
+
+class TriageDecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    comment = serializers.CharField(max_length=LONG_TEXT_MAX)
+
+
+class TriageDecisionApi(CaseActionApi):
+    """A program manager's decision on a pending triage (two-person rule): the
+    assessor cannot decide their own. Answers with the assessment and its decision."""
+
+    required_permissions = {"POST": "casework.approve_triage"}
+
+    @extend_schema(
+        request=TriageDecisionInput, responses={201: TriageAssessmentOutput, **WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int, assessment_id: int):
+        case, _viewer = self.case_for_team(case_id)
+        assessment = get_object_or_404(case.assessments, pk=assessment_id)
+        serializer = TriageDecisionInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.triage_decide(
+            actor=request.user,
+            assessment=assessment,
+            approve=serializer.validated_data["approve"],
+            comment=serializer.validated_data["comment"],
+        )
+        decided = case.assessments.select_related(
+            "assessor", "decision", "decision__decided_by"
+        ).get(pk=assessment.pk)
+        return Response(TriageAssessmentOutput(decided).data, status=status.HTTP_201_CREATED)
+
+
+class PathwayInput(serializers.Serializer):
+    pathway = serializers.ChoiceField(choices=Pathway.choices)
+    reason = serializers.CharField(
+        max_length=LONG_TEXT_MAX,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when the pathway differs from the one the category sets."),
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text=_("The case's `version` you last saw.")
+    )
+
+
+class CasePathwayApi(CaseActionApi):
+    """Set the case's pathway, overriding the one its category sets (with a reason)."""
+
+    required_permissions = {"POST": "casework.change_case"}
+
+    @extend_schema(
+        request=PathwayInput, responses={200: CaseDetailOutput, **VERSIONED_WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int):
+        case, viewer = self.case_for_team(case_id)
+        serializer = PathwayInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.case_pathway_set(
+            actor=request.user,
+            case=case,
+            pathway=data["pathway"],
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        return Response(case_detail_data(request.user, case, viewer))
+
+
+# --- Custody --------------------------------------------------------------------------
+
+
+class CustodyOutput(serializers.ModelSerializer):
+    recorded_by = PersonNameField()
+
+    class Meta:
+        model = CustodyEpisode
+        fields = ["id", "facility", "started_on", "ended_on", "segregated", "recorded_by"]
+
+
+class CustodyStartInput(serializers.Serializer):
+    facility = serializers.CharField(max_length=200)
+    started_on = serializers.DateField()
+    segregated = serializers.BooleanField(help_text=_("Held apart from general inmates."))
+
+
+class CustodyApi(CaseActionApi):
+    """Custody episodes of a case, newest first; and the start of a new one."""
+
+    required_permissions = {"GET": "casework.view_case", "POST": "casework.change_case"}
+
+    @extend_schema(responses={200: CustodyOutput(many=True), **READ_ERRORS})
+    def get(self, request, case_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        if not viewer.sees_custody:
+            raise Http404
+        episodes = case.custody_episodes.select_related("recorded_by").order_by(
+            "-started_on", "-pk"
+        )
+        return Response(CustodyOutput(episodes, many=True).data)
+
+    @extend_schema(request=CustodyStartInput, responses={201: CustodyOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int):
+        case, _viewer = self.case_for_team(case_id)
+        serializer = CustodyStartInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        episode = services.custody_start(actor=request.user, case=case, **serializer.validated_data)
+        return Response(CustodyOutput(episode).data, status=status.HTTP_201_CREATED)
+
+
+class CustodyEndInput(serializers.Serializer):
+    ended_on = serializers.DateField()
+
+
+class CustodyEndApi(CaseActionApi):
+    required_permissions = {"POST": "casework.change_case"}
+
+    @extend_schema(request=CustodyEndInput, responses={200: CustodyOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int, episode_id: int):
+        case, _viewer = self.case_for_team(case_id)
+        episode = get_object_or_404(case.custody_episodes, pk=episode_id)
+        serializer = CustodyEndInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        episode = services.custody_end(
+            actor=request.user, episode=episode, ended_on=serializer.validated_data["ended_on"]
+        )
+        return Response(CustodyOutput(episode).data)
+
+
+# --- Support plan ---------------------------------------------------------------------
+
+
+class GoalOutput(serializers.ModelSerializer):
+    owner_agency_name = serializers.CharField(source="owner_agency.name", read_only=True)
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "domain",
+            "description",
+            "owner_agency",
+            "owner_agency_name",
+            "target_date",
+            "status",
+            "outcome",
+            "version",
+            "updated_at",
+        ]
+
+
+class GoalConflictOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    current = GoalOutput()
+
+
+class GoalAddInput(serializers.Serializer):
+    domain = serializers.ChoiceField(choices=GoalDomain.choices)
+    description = serializers.CharField(max_length=500)
+    owner_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), help_text=_("Agency id.")
+    )
+    target_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class GoalsApi(CaseActionApi):
+    """The support plan's goals, by target date; and a new goal."""
+
+    required_permissions = {"GET": "casework.view_case", "POST": "casework.add_goal"}
+
+    @extend_schema(responses={200: GoalOutput(many=True), **READ_ERRORS})
+    def get(self, request, case_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        if not viewer.sees_plan:
+            raise Http404
+        return Response(GoalOutput(goals_of(case), many=True).data)
+
+    @extend_schema(request=GoalAddInput, responses={201: GoalOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int):
+        case, _viewer = self.case_for_team(case_id)
+        serializer = GoalAddInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        goal = services.goal_add(actor=request.user, case=case, **serializer.validated_data)
+        return Response(GoalOutput(goal).data, status=status.HTTP_201_CREATED)
+
+
+class GoalUpdateInput(serializers.Serializer):
+    """Fields left out keep their current values; `version` is always required."""
+
+    status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
+    target_date = serializers.DateField(required=False, allow_null=True)
+    outcome = serializers.CharField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
+    owner_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), required=False, help_text=_("Agency id.")
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text=_("The goal's `version` you last saw.")
+    )
+
+
+class GoalUpdateApi(CaseActionApi):
+    required_permissions = {"PATCH": "casework.change_goal"}
+
+    def conflict_data(self, current) -> dict:
+        return GoalOutput(current).data
+
+    @extend_schema(
+        request=GoalUpdateInput,
+        responses={
+            200: GoalOutput,
+            **WRITE_ERRORS,
+            409: OpenApiResponse(
+                GoalConflictOutput,
+                description=_("Someone else changed the goal: nothing was saved."),
+            ),
+        },
+    )
+    def patch(self, request, case_id: int, goal_id: int):
+        case, _viewer = self.case_for_team(case_id)
+        goal = get_object_or_404(case.goals, pk=goal_id)
+        serializer = GoalUpdateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        goal = services.goal_update(
+            actor=request.user,
+            goal=goal,
+            expected_version=data["version"],
+            status=data.get("status", goal.status),
+            target_date=data.get("target_date", goal.target_date),
+            outcome=data.get("outcome", goal.outcome),
+            owner_agency=data.get("owner_agency"),
+        )
+        return Response(GoalOutput(goal).data)
+
+
+# --- Progress notes -------------------------------------------------------------------
+
+
+class NoteOutput(serializers.ModelSerializer):
+    author = PersonNameField()
+    corrects_id = serializers.IntegerField(allow_null=True, read_only=True)
+    amendable_until = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = Note
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "text",
+            "visibility",
+            "author",
+            "created_at",
+            "amended_at",
+            "amendable_until",
+            "corrects_id",
+        ]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleNoteField(serializers.PrimaryKeyRelatedField):
+    """A note id among the notes in the context's `visible_notes`: the caller's to see.
+
+    Any other id, on another case or hidden from the caller, is "no such note".
+    """
+
+    def get_queryset(self):
+        return self.context["visible_notes"]
+
+
+class NoteAddInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NoteKind.choices)
+    occurred_at = serializers.DateTimeField()
+    text = serializers.CharField(max_length=LONG_TEXT_MAX)
+    visibility = serializers.ChoiceField(choices=NoteVisibility.choices)
+    corrects = VisibleNoteField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Id of a note on this case, visible to you, that this one corrects."),
+    )
+
+
+class NotesApi(CaseActionApi):
+    """The notes the caller may see, newest first (paginated); and a new note."""
+
+    required_permissions = {"GET": "casework.view_note", "POST": "casework.add_note"}
+    pagination_class = PageNumberPagination
+
+    @extend_schema(responses={200: NoteOutput(many=True), **READ_ERRORS})
+    def get(self, request, case_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(notes_visible_to(viewer, case), request, view=self)
+        return paginator.get_paginated_response(NoteOutput(page, many=True).data)
+
+    @extend_schema(request=NoteAddInput, responses={201: NoteOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        serializer = NoteAddInput(
+            data=request.data, context={"visible_notes": notes_visible_to(viewer, case)}
+        )
+        serializer.is_valid(raise_exception=True)
+        note = services.note_add(actor=request.user, case=case, **serializer.validated_data)
+        return Response(NoteOutput(note).data, status=status.HTTP_201_CREATED)
+
+
+class NoteDetailApi(CaseActionApi):
+    """One note, if the caller may see it (404 otherwise, as if it did not exist)."""
+
+    required_permissions = {"GET": "casework.view_note"}
+
+    @extend_schema(responses={200: NoteOutput, **READ_ERRORS})
+    def get(self, request, case_id: int, note_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        note = get_object_or_404(notes_visible_to(viewer, case), pk=note_id)
+        return Response(NoteOutput(note).data)
+
+
+class NoteAmendInput(serializers.Serializer):
+    text = serializers.CharField(max_length=LONG_TEXT_MAX)
+
+
+class NoteAmendApi(CaseActionApi):
+    """The author amends their note within 24 hours; the previous text is kept."""
+
+    required_permissions = {"POST": "casework.add_note"}
+
+    @extend_schema(request=NoteAmendInput, responses={200: NoteOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int, note_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        note = get_object_or_404(notes_visible_to(viewer, case), pk=note_id)
+        serializer = NoteAmendInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = services.note_amend(
+            actor=request.user, note=note, text=serializer.validated_data["text"]
+        )
+        return Response(NoteOutput(note).data)
+
+
+# --- Monitoring flags -----------------------------------------------------------------
+
+
+class FlagOutput(serializers.ModelSerializer):
+    raised_by = PersonNameField()
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "category",
+            "severity",
+            "source",
+            "description",
+            "status",
+            "raised_by",
+            "raised_at",
+            "resolution_note",
+        ]
+
+
+class FlagRaiseInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=FlagCategory.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    source = serializers.ChoiceField(choices=FlagSource.choices)
+    description = serializers.CharField(max_length=LONG_TEXT_MAX)
+
+
+class FlagsMixin:
+    def case_for_flags(self, case_id) -> Case:
+        case, viewer = self.case_for_reader(case_id)
+        if not viewer.sees_flags:
+            raise Http404
+        return case
+
+
+class FlagsApi(FlagsMixin, CaseActionApi):
+    """Monitoring flags, newest first; and a new flag (an urgent one notifies at once)."""
+
+    required_permissions = {"GET": "casework.view_flag", "POST": "casework.add_flag"}
+
+    @extend_schema(responses={200: FlagOutput(many=True), **READ_ERRORS})
+    def get(self, request, case_id: int):
+        case = self.case_for_flags(case_id)
+        return Response(FlagOutput(flags_of(case), many=True).data)
+
+    @extend_schema(request=FlagRaiseInput, responses={201: FlagOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int):
+        case = self.case_for_flags(case_id)
+        serializer = FlagRaiseInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag = services.flag_raise(actor=request.user, case=case, **serializer.validated_data)
+        return Response(FlagOutput(flag).data, status=status.HTTP_201_CREATED)
+
+
+class FlagAcknowledgeApi(FlagsMixin, CaseActionApi):
+    """Acknowledge an open flag."""
+
+    required_permissions = {"POST": "casework.change_flag"}
+
+    @extend_schema(request=None, responses={200: FlagOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int, flag_id: int):
+        case = self.case_for_flags(case_id)
+        flag = get_object_or_404(case.flags, pk=flag_id)
+        flag = services.flag_acknowledge(actor=request.user, flag=flag)
+        return Response(FlagOutput(flag).data)
+
+
+class FlagResolveInput(serializers.Serializer):
+    resolution_note = serializers.CharField(max_length=LONG_TEXT_MAX)
+
+
+class FlagResolveApi(FlagsMixin, CaseActionApi):
+    """Resolve a flag with a note; an urgent one by someone other than who raised it."""
+
+    required_permissions = {"POST": "casework.change_flag"}
+
+    @extend_schema(request=FlagResolveInput, responses={200: FlagOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int, flag_id: int):
+        case = self.case_for_flags(case_id)
+        flag = get_object_or_404(case.flags, pk=flag_id)
+        serializer = FlagResolveInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag = services.flag_resolve(
+            actor=request.user,
+            flag=flag,
+            resolution_note=serializer.validated_data["resolution_note"],
+        )
+        return Response(FlagOutput(flag).data)
+
+
+# --- Reviews, closure -----------------------------------------------------------------
+
+
+class ReviewOutput(serializers.ModelSerializer):
+    reviewed_by = PersonNameField()
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "due_on",
+            "outcome",
+            "summary",
+            "reviewed_by",
+            "reviewed_at",
+            "next_review_on",
+        ]
+
+
+class ReviewInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
+    summary = serializers.CharField(max_length=LONG_TEXT_MAX)
+    closure_reason = serializers.ChoiceField(
+        choices=ClosureReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when the outcome is close."),
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The case's `version` you last saw; refused with 409 if stale."),
+    )
+
+
+class ReviewsApi(CaseActionApi):
+    """Completed reviews, newest first; and a completed review (it sets the next date)."""
+
+    required_permissions = {"GET": "casework.view_case", "POST": "casework.add_review"}
+
+    @extend_schema(responses={200: ReviewOutput(many=True), **READ_ERRORS})
+    def get(self, request, case_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        if not viewer.sees_reviews:
+            raise Http404
+        reviews = case.reviews.select_related("reviewed_by").order_by("-reviewed_at", "-pk")
+        return Response(ReviewOutput(reviews, many=True).data)
+
+    @extend_schema(request=ReviewInput, responses={201: ReviewOutput, **VERSIONED_WRITE_ERRORS})
+    def post(self, request, case_id: int):
+        case, _viewer = self.case_for_team(case_id)
+        serializer = ReviewInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        review = services.review_complete(
+            actor=request.user,
+            case=case,
+            outcome=data["outcome"],
+            summary=data["summary"],
+            closure_reason=data["closure_reason"],
+            expected_version=data["version"],
+        )
+        return Response(ReviewOutput(review).data, status=status.HTTP_201_CREATED)
+
+
+class CaseCloseInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ClosureReason.choices)
+    note = serializers.CharField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        min_value=1, help_text=_("The case's `version` you last saw.")
+    )
+
+
+class CaseCloseApi(CaseActionApi):
+    """Close the case with a reason; refused while an urgent flag is unresolved."""
+
+    required_permissions = {"POST": "casework.change_case"}
+
+    @extend_schema(
+        request=CaseCloseInput, responses={200: CaseDetailOutput, **VERSIONED_WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int):
+        case, viewer = self.case_for_team(case_id)
+        serializer = CaseCloseInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.case_close(
+            actor=request.user,
+            case=case,
+            reason=data["reason"],
+            note=data["note"],
+            expected_version=data["version"],
+        )
+        return Response(case_detail_data(request.user, case, viewer))
+
+
+class CaseReopenInput(serializers.Serializer):
+    note = serializers.CharField(max_length=LONG_TEXT_MAX)
+    version = serializers.IntegerField(
+        min_value=1, help_text=_("The case's `version` you last saw.")
+    )
+
+
+class CaseReopenApi(CaseActionApi):
+    """Reopen a closed case, saying why."""
+
+    required_permissions = {"POST": "casework.change_case"}
+
+    @extend_schema(
+        request=CaseReopenInput, responses={200: CaseDetailOutput, **VERSIONED_WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int):
+        case, viewer = self.case_for_team(case_id)
+        serializer = CaseReopenInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.case_reopen(
+            actor=request.user, case=case, note=data["note"], expected_version=data["version"]
+        )
+        return Response(case_detail_data(request.user, case, viewer))
+
+
+# --- The case timeline ----------------------------------------------------------------
+# Each entry is {kind, at, id} and what a reader needs to recognise it; the
+# object behind it is in `entry["object"]` (see selectors.timeline_entries).
+
+
+class TimelineEntryOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TimelineKind.choices)
+    at = serializers.DateTimeField()
+    id = serializers.IntegerField(source="object.pk")
+
+
+class NoteEntryOutput(TimelineEntryOutput):
+    # Timeline notes come through notes_visible_to: the text is the reader's to see.
+    note_kind = serializers.ChoiceField(choices=NoteKind.choices, source="object.kind")
+    visibility = serializers.ChoiceField(choices=NoteVisibility.choices, source="object.visibility")
+    text = serializers.CharField(source="object.text")
+    author = PersonNameField(source="object.author")
+
+
+class TriageEntryOutput(TimelineEntryOutput):
+    category = serializers.ChoiceField(choices=RiskCategory.choices, source="object.category")
+    needs_approval = serializers.BooleanField(source="object.needs_approval")
+    approved = serializers.SerializerMethodField(
+        help_text=_("The program manager's decision; null if none (yet).")
+    )
+    assessor = PersonNameField(source="object.assessor")
+
+    def get_approved(self, entry) -> bool | None:
+        decision = _decision_of(entry["object"])
+        return decision.approved if decision else None
+
+
+class FlagEntryOutput(TimelineEntryOutput):
+    flag_id = serializers.IntegerField(source="object.flag_id")
+    status = serializers.ChoiceField(choices=FlagStatus.choices, source="object.status")
+    category = serializers.ChoiceField(choices=FlagCategory.choices, source="object.flag.category")
+    severity = serializers.ChoiceField(choices=Severity.choices, source="object.flag.severity")
+    note = serializers.CharField(source="object.note")
+    actor = PersonNameField(source="object.actor")
+
+
+class ReviewEntryOutput(TimelineEntryOutput):
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices, source="object.outcome")
+    summary = serializers.CharField(source="object.summary")
+    next_review_on = serializers.DateField(source="object.next_review_on", allow_null=True)
+    reviewed_by = PersonNameField(source="object.reviewed_by")
+
+
+class StatusEntryOutput(TimelineEntryOutput):
+    status = serializers.ChoiceField(choices=CaseStatus.choices, source="object.status")
+    reason = serializers.ChoiceField(
+        choices=ClosureReason.choices, allow_blank=True, source="object.reason"
+    )
+    note = serializers.CharField(source="object.note")
+    actor = PersonNameField(source="object.actor")
+
+
+class PlanEntryOutput(TimelineEntryOutput):
+    goal_id = serializers.IntegerField(source="object.goal_id")
+    description = serializers.CharField(source="object.goal.description")
+    status = serializers.ChoiceField(choices=GoalStatus.choices, source="object.status")
+    target_date = serializers.DateField(source="object.target_date", allow_null=True)
+    outcome = serializers.CharField(source="object.outcome")
+    created = serializers.BooleanField(source="object.created")
+    changed_by = PersonNameField(source="object.changed_by")
+
+
+TIMELINE_OUTPUT = {
+    TimelineKind.NOTE: NoteEntryOutput,
+    TimelineKind.TRIAGE: TriageEntryOutput,
+    TimelineKind.FLAG: FlagEntryOutput,
+    TimelineKind.REVIEW: ReviewEntryOutput,
+    TimelineKind.STATUS: StatusEntryOutput,
+    TimelineKind.PLAN: PlanEntryOutput,
+}
+TimelineEntry = PolymorphicProxySerializer(
+    component_name="TimelineEntry",
+    serializers={kind.value: output for kind, output in TIMELINE_OUTPUT.items()},
+    resource_type_field_name="kind",
+    many=True,
+)
+
+
+class TimelineQuery(serializers.Serializer):
+    kind = serializers.ListField(
+        child=serializers.ChoiceField(choices=TimelineKind.choices),
+        required=False,
+        help_text=_("Only these kinds (repeat the parameter); all the caller may see if none."),
+    )
+
+
+class TimelineApi(CaseActionApi):
+    """Everything on the case the caller may see, newest first, paginated."""
+
+    required_permissions = {"GET": "casework.view_case"}
+    pagination_class = PageNumberPagination
+
+    @extend_schema(parameters=[TimelineQuery], responses={200: TimelineEntry, **READ_ERRORS})
+    def get(self, request, case_id: int):
+        case, viewer = self.case_for_reader(case_id)
+        query = TimelineQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = timeline(viewer, case, query.validated_data.get("kind"))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        entries = [TIMELINE_OUTPUT[entry["kind"]](entry).data for entry in timeline_entries(page)]
+        return paginator.get_paginated_response(entries)

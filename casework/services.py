@@ -411,7 +411,7 @@ def goal_update(
     owner_agency=None,
 ) -> Goal:
     _require(actor, "casework.change_goal")
-    _locked(goal.case)
+    _require_open(_locked(goal.case))
     current = Goal.objects.select_for_update().get(pk=goal.pk)
     _check_version(current, expected_version)
     current.status = status
@@ -466,6 +466,7 @@ def note_add(
 @transaction.atomic
 def note_amend(*, actor, note: Note, text: str) -> Note:
     """The author may amend a note for 24 hours; the previous text is kept."""
+    _require(actor, "casework.add_note")
     note = Note.objects.select_for_update().get(pk=note.pk)
     if note.author_id != actor.pk:
         raise PermissionDenied
@@ -629,6 +630,10 @@ def review_complete(
     _require_open(case)
     if outcome == ReviewOutcome.CLOSE and closure_reason not in ClosureReason.values:
         raise ValidationError({"closure_reason": _("Choose why the case is closed.")})
+    if outcome != ReviewOutcome.CLOSE and closure_reason:
+        raise ValidationError(
+            {"closure_reason": _("A closure reason goes only with the outcome 'Close'.")}
+        )
     today = timezone.localdate()
     review = Review(
         case=case,

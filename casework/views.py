@@ -214,7 +214,7 @@ def triage_new(request, case_id: int):
 @permission_required("casework.approve_triage", raise_exception=True)
 @require_POST
 def triage_decide(request, case_id: int, assessment_id: int):
-    case = case_for_user(request.user, case_id)
+    case = case_for_user(request.user, case_id, "change_case")
     assessment = get_object_or_404(case.assessments, pk=assessment_id)
     form = TriageDecisionForm(request.POST)
     result = _perform(

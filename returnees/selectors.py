@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils import timezone
 
-from casework.access import case_access_condition
+from casework.access import case_access_flag
 from casework.models import reference_for
 from returnees.models import Returnee
 from returnees.names import name_key
@@ -99,7 +99,7 @@ def possible_duplicates(
         ]
     queryset = Returnee.objects.filter(candidates).annotate(
         similarity=Greatest(*similarities) if len(similarities) > 1 else similarities[0],
-        visible=case_access_condition(user, case_ref="case__id"),
+        visible=case_access_flag(user, case_ref="case__id"),
     )
 
     year = _birth_year(birth_date, approximate_age)

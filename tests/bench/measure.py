@@ -13,7 +13,9 @@ import math
 import re
 import statistics
 import time
+import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,12 +34,28 @@ from returnees.management.commands.seed_demo import AGENCIES
 
 WORKER = "sw.bishkek"
 SEARCH = "abdullaev"
+DEEP_PAGE = 1000
 WARMUP = 2
 RUNS = 20
-DEEP_PAGE = 1000
+# A request that takes seconds needs fewer samples than one that takes
+# milliseconds, and 20 of them would stretch `make bench` past a few minutes:
+# a timed loop stops early once it has run this long and has MIN_RUNS samples.
+LOOP_BUDGET_S = 12.0
+MIN_RUNS = 5
 # A query on cases has them in its top-level FROM. The closing quote keeps out
 # the permission tables (casework_caseuserobjectpermission…) of the access subqueries.
 CASE_QUERY = re.compile(r'^SELECT .*? FROM "casework_case"', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    position: int  # 1-based, among all the queries of the request
+    sql: str  # as executed, parameters inlined
+    median_ms: float  # run bare, rows fetched
+
+    @property
+    def kind(self) -> str:
+        return "count" if self.sql.startswith("SELECT COUNT(") else "rows"
 
 
 @dataclass(frozen=True)
@@ -45,9 +63,8 @@ class Measurement:
     label: str
     timings_ms: list[float]
     queries: int
-    # The queries on casework_case as (position among the request's queries, SQL).
-    case_queries: list[tuple[int, str]]
-    bare_sql_ms: float
+    case_queries: list[CaseQuery]
+    bare_sql_ms: float  # median of running all of case_queries in a row
 
     @property
     def median_ms(self) -> float:
@@ -55,7 +72,7 @@ class Measurement:
 
     @property
     def p95_ms(self) -> float:
-        # Nearest rank: with 20 runs, the 19th fastest.
+        # Nearest rank: with 20 runs the 19th fastest, with fewer the slowest.
         ordered = sorted(self.timings_ms)
         return ordered[math.ceil(0.95 * len(ordered)) - 1]
 
@@ -74,18 +91,29 @@ def run(*, returnees: int) -> None:
     caseload_deep = deep_page(visible, CASELOAD_PAGE_SIZE)
     api_deep = deep_page(visible, PageNumberPagination.page_size)
     case = case_with_dependents(user)
-    measurements = [
-        measure(client, "caseload page 1", "/cases/"),
-        measure(client, f"caseload page {caseload_deep}", f"/cases/?page={caseload_deep}"),
-        measure(client, f"caseload search {SEARCH!r}", f"/cases/?q={SEARCH}"),
-        measure(client, "case detail", f"/cases/{case.pk}/"),
-        measure(client, "API cases page 1", "/api/cases/"),
-        measure(client, f"API cases page {api_deep}", f"/api/cases/?page={api_deep}"),
+    pages = [
+        ("caseload page 1", "/cases/"),
+        (f"caseload page {caseload_deep}", f"/cases/?page={caseload_deep}"),
+        (f"caseload search {SEARCH!r}", f"/cases/?q={SEARCH}"),
+        ("case detail", f"/cases/{case.pk}/"),
+        ("API cases page 1", "/api/cases/"),
+        (f"API cases page {api_deep}", f"/api/cases/?page={api_deep}"),
     ]
+    measurements, failures = [], []
+    for label, path in pages:
+        # One broken page should not hide the timings of the others.
+        try:
+            measurements.append(measure(client, label, path))
+        except RequestFailed as exc:
+            failures.append(f"{label}: GET {path} {exc}")
     print()
     print_table(measurements)
     print()
     print_query_breakdown(measurements)
+    if failures:
+        print()
+        print("FAILED (Django logged the details above):", *failures, sep="\n  ")
+        raise SystemExit(1)
 
 
 def serve_without_collectstatic() -> None:
@@ -140,70 +168,100 @@ def case_with_dependents(user) -> Case:
     return case
 
 
+class RequestFailed(Exception):
+    pass
+
+
 def get(client: Client, path: str) -> None:
-    response = client.get(path)
+    try:
+        response = client.get(path)
+    except Exception as exc:
+        # Where, not the message: a message may quote a person's data.
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        message = f"raised {type(exc).__name__} at {where.filename}:{where.lineno}"
+        raise RequestFailed(message) from exc
     if response.status_code != 200:
-        raise SystemExit(f"GET {path} answered {response.status_code}, expected 200.")
+        raise RequestFailed(f"answered {response.status_code}, expected 200")
+
+
+def repeat(action: Callable[[], object]) -> list[float]:
+    """Milliseconds of each of up to RUNS calls of `action` (see LOOP_BUDGET_S)."""
+    timings: list[float] = []
+    started = time.perf_counter()
+    while len(timings) < RUNS and (
+        len(timings) < MIN_RUNS or time.perf_counter() - started < LOOP_BUDGET_S
+    ):
+        call_started = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - call_started) * 1000)
+    return timings
 
 
 def measure(client: Client, label: str, path: str) -> Measurement:
     print(f"measuring {label}…", flush=True)
     for _ in range(WARMUP):
         get(client, path)
-    timings = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        get(client, path)
-        timings.append((time.perf_counter() - started) * 1000)
+    timings = repeat(lambda: get(client, path))
     # Queries are captured on a request of their own: recording them costs time.
     with CaptureQueriesContext(connection) as captured:
         get(client, path)
-    case_queries = [
+    case_sql = [
         (position, query["sql"])
         for position, query in enumerate(captured.captured_queries, start=1)
         if CASE_QUERY.match(query["sql"])
     ]
+    totals, per_statement = time_bare_sql([sql for _, sql in case_sql])
     return Measurement(
         label=label,
         timings_ms=timings,
         queries=len(captured),
-        case_queries=case_queries,
-        bare_sql_ms=time_sql([sql for _, sql in case_queries]),
+        case_queries=[
+            CaseQuery(position=position, sql=sql, median_ms=statistics.median(statement_ms))
+            for (position, sql), statement_ms in zip(case_sql, per_statement, strict=True)
+        ],
+        bare_sql_ms=statistics.median(totals) if totals else 0.0,
     )
 
 
-def time_sql(statements: list[str]) -> float:
-    """Median ms of running `statements` one after another and fetching all their rows.
+def time_bare_sql(statements: list[str]) -> tuple[list[float], list[list[float]]]:
+    """Run `statements` one after another, fetching all rows, up to RUNS times.
 
+    Returns the milliseconds of each run, and of each statement across runs.
     The captured SQL has its parameters inlined, so it runs without parameters
     (and a '%' in a LIKE pattern is not taken for a placeholder).
     """
-    timings = []
+    if not statements:
+        return [], []
+    per_statement: list[list[float]] = [[] for _ in statements]
     with connection.cursor() as cursor:
-        for _ in range(RUNS):
-            started = time.perf_counter()
-            for sql in statements:
+
+        def run_all() -> None:
+            for timings, sql in zip(per_statement, statements, strict=True):
+                started = time.perf_counter()
                 cursor.execute(sql)
                 cursor.fetchall()
-            timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+                timings.append((time.perf_counter() - started) * 1000)
+
+        totals = repeat(run_all)
+    return totals, per_statement
 
 
-def execution_time(sql: str) -> str:
-    """The 'Execution Time' line of EXPLAIN ANALYZE: the server-side cost, without transfer."""
+def explain_summary(sql: str) -> str:
+    """EXPLAIN ANALYZE's server-side execution time, and how much of it JIT compilation took."""
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS off) {sql}")
-        lines = [row[0] for row in cursor.fetchall()]
-    return next((line for line in lines if line.startswith("Execution Time")), "?")
-
-
-def query_kind(sql: str) -> str:
-    return "count" if sql.startswith("SELECT COUNT(") else "rows"
+        lines = [row[0].strip() for row in cursor.fetchall()]
+    summary = next((line for line in lines if line.startswith("Execution Time")), "?")
+    # "Timing: Generation 6.9 ms, Inlining 147.8 ms, …, Total 805.3 ms" under "JIT:"
+    jit = next((line for line in lines if line.startswith("Timing:") and "Total" in line), None)
+    if jit:
+        summary += f" (JIT{jit.rsplit('Total', 1)[1]})"
+    return summary
 
 
 def print_table(measurements: list[Measurement]) -> None:
     header = (
-        f"{'measurement':<30} {'median ms':>10} {'p95 ms':>9} {'queries':>8} "
+        f"{'measurement':<30} {'median ms':>10} {'p95 ms':>9} {'runs':>5} {'queries':>8} "
         f"{'bare SQL ms':>12} {'ratio':>7}"
     )
     print(header)
@@ -211,19 +269,19 @@ def print_table(measurements: list[Measurement]) -> None:
     for m in measurements:
         ratio = f"{m.median_ms / m.bare_sql_ms:.1f}x" if m.bare_sql_ms else "—"
         print(
-            f"{m.label:<30} {m.median_ms:>10.1f} {m.p95_ms:>9.1f} {m.queries:>8} "
-            f"{m.bare_sql_ms:>12.1f} {ratio:>7}"
+            f"{m.label:<30} {m.median_ms:>10.1f} {m.p95_ms:>9.1f} {len(m.timings_ms):>5} "
+            f"{m.queries:>8} {m.bare_sql_ms:>12.1f} {ratio:>7}"
         )
 
 
 def print_query_breakdown(measurements: list[Measurement]) -> None:
     """Each query on cases on its own, with EXPLAIN ANALYZE's server-side time.
 
-    The difference between the two is the transfer and decoding of rows.
+    Bare SQL minus execution time is planning, transfer and decoding of rows.
     """
     title = "query on casework_case (#n of the request)"
     print(f"{title:<46} {'bare SQL ms':>11}   EXPLAIN ANALYZE")
     for m in measurements:
-        for position, sql in m.case_queries:
-            label = f"{m.label} #{position} {query_kind(sql)}"
-            print(f"  {label:<44} {time_sql([sql]):>11.1f}   {execution_time(sql)}")
+        for query in m.case_queries:
+            label = f"{m.label} #{query.position} {query.kind}"
+            print(f"  {label:<44} {query.median_ms:>11.1f}   {explain_summary(query.sql)}")
