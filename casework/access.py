@@ -59,8 +59,6 @@ def case_for_user(user, case_id, codename: str = VIEW) -> Case:
     case = (
         cases_for_user(user, codename)
         .select_related("returnee", "lead_agency", "assigned_worker")
-        # Whether the reader is on the case team decides what else they see of it.
-        .annotate(viewer_on_team=case_access_flag(user, CHANGE))
         .filter(pk=case_id)
         .first()
     )

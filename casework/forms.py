@@ -169,3 +169,7 @@ class CloseForm(VersionForm):
 
 class ReopenForm(VersionForm):
     note = long_text(_("Why is the case reopened?"))
+
+
+class FollowUpForm(forms.Form):
+    summary = long_text(_("How is the person doing?"))

@@ -6,11 +6,13 @@ from django.db.models.functions import ExtractDay, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.access import cases_for_user
+from casework.access import CHANGE, VIEW, cases_for_user
 from casework.models import (
     INDICATORS,
     Case,
+    CaseGroupObjectPermission,
     CaseStatusChange,
+    CaseUserObjectPermission,
     Flag,
     FlagEvent,
     Goal,
@@ -20,8 +22,9 @@ from casework.models import (
     Review,
     TriageAssessment,
     case_id_from_reference,
+    reference_for,
 )
-from referrals.models import AgencyKind, Role
+from referrals.models import AgencyKind, Referral, ReferralEvent, Role
 from returnees.models import ADULT_AGE
 from returnees.names import name_key
 
@@ -92,30 +95,45 @@ def parent_case_visible_to(user, case: Case) -> Case | None:
 
 @dataclass(frozen=True)
 class CaseViewer:
-    """A reader's relation to one case, decided once per request.
+    """A reader's relation to one case, decided once per request from the object
+    permissions they hold on it (granted by relationships, see docs/access.md).
 
     The case team (holders of change_case: the lead agency and the assignee)
-    works the case; police liaisons see flags, custody and notes shared with
-    police; health staff see clinical notes; everyone who may see the case sees
-    notes shared with all engaged agencies. An author always sees their own notes.
+    works the case and sees all of it but clinical notes. Anyone else sees
+    identity basics (view_case) plus what their grants share: contact details,
+    the support plan, notes shared with all agencies, the triage category.
+    Police liaisons also see flags, custody and notes shared with police; health
+    staff see clinical notes; an author always sees their own notes.
     """
 
     user: object
-    on_team: bool
+    perms: frozenset[str]
     police: bool
     health: bool
 
     @property
+    def on_team(self) -> bool:
+        return CHANGE in self.perms
+
+    def _shares(self, codename: str) -> bool:
+        return self.on_team or codename in self.perms
+
+    @property
     def sees_triage(self) -> bool:
+        """Assessments, rationale and decisions: the case team's."""
         return self.on_team
 
     @property
     def sees_category(self) -> bool:
-        return self.on_team or self.police
+        return self._shares("view_case_triage")
 
     @property
     def sees_plan(self) -> bool:
-        return self.on_team
+        return self._shares("view_case_plan")
+
+    @property
+    def sees_contact(self) -> bool:
+        return self._shares("view_case_contact")
 
     @property
     def sees_flags(self) -> bool:
@@ -131,28 +149,44 @@ class CaseViewer:
 
     @property
     def sees_intake_details(self) -> bool:
-        """Needs screen, contact details, dependents: the case team's."""
+        """Needs screen, departure and return, dependents, family: the case team's."""
         return self.on_team
 
     def note_condition(self) -> Q:
-        levels = {NoteVisibility.ALL_AGENCIES}
+        levels = set()
         if self.on_team:
             levels |= {NoteVisibility.CASE_TEAM, NoteVisibility.POLICE}
         if self.police:
             levels.add(NoteVisibility.POLICE)
         if self.health:
             levels.add(NoteVisibility.CLINICAL)
+        if self.on_team or self.police or "view_case_shared_notes" in self.perms:
+            levels.add(NoteVisibility.ALL_AGENCIES)
         return Q(visibility__in=levels) | Q(author=self.user)
 
 
 def case_viewer(user, case: Case) -> CaseViewer:
-    """`case` must come from the access funnel (it carries `viewer_on_team`)."""
-    memberships = list(user.groups.values_list("name", "agency__kind"))
+    """One query: the reader's object permissions on this case, their roles and agency kinds."""
+    held = CaseUserObjectPermission.objects.filter(content_object=case, user=user).values_list(
+        "permission__codename", Value("perm")
+    )
+    groups = user.groups.values_list("name", "agency__kind")
+    rows = list(
+        held.union(
+            CaseGroupObjectPermission.objects.filter(
+                content_object=case, group__user=user
+            ).values_list("permission__codename", Value("perm")),
+            groups,
+            all=True,
+        )
+    )
+    perms = frozenset(code for code, tag in rows if tag == "perm")
+    memberships = [(name, kind) for name, kind in rows if kind != "perm"]
     return CaseViewer(
         user=user,
-        on_team=bool(getattr(case, "viewer_on_team", False)),
-        police=any(name == Role.POLICE_LIAISON for name, _kind in memberships),
-        health=any(kind == AgencyKind.HEALTH for _name, kind in memberships),
+        perms=perms,
+        police=VIEW in perms and any(name == Role.POLICE_LIAISON for name, _ in memberships),
+        health=VIEW in perms and any(kind == AgencyKind.HEALTH for _, kind in memberships),
     )
 
 
@@ -218,6 +252,7 @@ class TimelineKind(models.TextChoices):
     REVIEW = "review", _("Reviews")
     PLAN = "plan", _("Plan changes")
     STATUS = "status", _("Closure and reopening")
+    REFERRAL = "referral", _("Referrals and partner updates")
 
 
 def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
@@ -231,6 +266,8 @@ def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
         sources[TimelineKind.STATUS] = (case.status_changes.all(), "at")
     if viewer.sees_plan:
         sources[TimelineKind.PLAN] = (GoalRevision.objects.filter(case=case), "changed_at")
+    if viewer.on_team:
+        sources[TimelineKind.REFERRAL] = (ReferralEvent.objects.filter(case=case), "at")
     return sources
 
 
@@ -281,6 +318,7 @@ def timeline_entries(rows) -> list[dict]:
         TimelineKind.REVIEW: Review.objects.select_related("reviewed_by"),
         TimelineKind.STATUS: CaseStatusChange.objects.select_related("actor"),
         TimelineKind.PLAN: GoalRevision.objects.select_related("goal", "changed_by"),
+        TimelineKind.REFERRAL: ReferralEvent.objects.select_related("referral__to_agency", "actor"),
     }
     objects = {kind: loaders[kind].in_bulk(ids) for kind, ids in wanted.items()}
     return [
@@ -288,3 +326,43 @@ def timeline_entries(rows) -> list[dict]:
         for kind, pk, at in rows
         if pk in objects[kind]
     ]
+
+
+# --- Program manager's weekly digest --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeeklyDigest:
+    """Case references only: the digest travels by email."""
+
+    overdue_reviews: list[str]
+    urgent_flags: list[str]
+    overdue_referrals: list[str]
+
+
+def weekly_digest(manager) -> WeeklyDigest:
+    """The manager's programs (the agencies they lead cases for): what needs attention."""
+    today = timezone.localdate()
+    programs = Case.objects.filter(lead_agency__group__user=manager)
+    overdue = programs.filter(status="open", next_review_on__lt=today).order_by("next_review_on")
+    urgent = (
+        programs.filter(flags__severity="urgent")
+        .exclude(flags__status="resolved")
+        .distinct()
+        .order_by("pk")
+    )
+    return WeeklyDigest(
+        overdue_reviews=[reference_for(pk) for pk in overdue.values_list("pk", flat=True)],
+        urgent_flags=[reference_for(pk) for pk in urgent.values_list("pk", flat=True)],
+        overdue_referrals=[reference_for(pk) for pk in overdue_referral_cases(programs, today)],
+    )
+
+
+def overdue_referral_cases(cases: QuerySet[Case], today) -> list[int]:
+    """Ids of these cases with a referral sent and unanswered past its deadline."""
+    return list(
+        Referral.objects.filter(case__in=cases, status="sent", response_deadline__lt=today)
+        .order_by("case_id")
+        .values_list("case_id", flat=True)
+        .distinct()
+    )

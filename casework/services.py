@@ -6,6 +6,7 @@ person saw on a form also takes the `expected_version` they saw and refuses a
 stale one with ConcurrentEdit instead of overwriting the other person's change.
 """
 
+import calendar
 import datetime
 import logging
 from collections.abc import Sequence
@@ -30,9 +31,11 @@ from casework.models import (
     CaseUserObjectPermission,
     ClosureReason,
     CustodyEpisode,
+    EmailPreference,
     Flag,
     FlagEvent,
     FlagStatus,
+    FollowUp,
     Goal,
     GoalRevision,
     Note,
@@ -47,7 +50,9 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
+from referrals.grants import LEAD_PERMISSIONS
 from referrals.models import Role
+from referrals.services import police_sync_for_case
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -158,7 +163,9 @@ def case_open(*, actor, returnee, lead_agency, assigned_worker=None) -> Case:
     )
     case.next_review_on = next_review_date(case, after=today)
     case.save()
-    case_team_grant(cases=[case], group=lead_agency.group, user=assigned_worker)
+    case_team_grant(cases=[case], group=lead_agency.group, codenames=sorted(LEAD_PERMISSIONS))
+    if assigned_worker is not None:
+        case_team_grant(cases=[case], user=assigned_worker)
     return case
 
 
@@ -208,6 +215,8 @@ def _apply_triage(case: Case, assessment: TriageAssessment) -> None:
     case.pathway_override_reason = ""
     case.next_review_on = next_review_date(case, after=timezone.localdate())
     _save(case, ["category", "pathway", "pathway_override_reason", "next_review_on"])
+    # The category decides which police units see the case (referrals.grants).
+    police_sync_for_case(case=case)
 
 
 @transaction.atomic
@@ -518,16 +527,18 @@ def police_liaisons_of(case: Case):
 
 
 def _notify(*, recipients, kind: str, case: Case, flag: Flag | None = None) -> list[Notification]:
-    """In-app notifications, and an email each after the transaction commits."""
-    from casework.tasks import send_notification_email
+    """In-app notifications, and their emails after the transaction commits.
+
+    `robust`: a broker outage never undoes the change; the next reminder sweep
+    re-queues any email still unsent.
+    """
+    from casework.tasks import send_notification_emails
 
     created = Notification.objects.bulk_create(
         [Notification(recipient=r, kind=kind, case=case, flag=flag) for r in recipients]
     )
-    for notification_id in [n.pk for n in created]:
-        transaction.on_commit(
-            lambda nid=notification_id: send_notification_email.delay(nid), robust=True
-        )
+    if ids := [n.pk for n in created]:
+        transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
     return created
 
 
@@ -556,6 +567,8 @@ def flag_raise(
     flag.full_clean(exclude=["case", "raised_by"])
     flag.save()
     _flag_event(flag, actor)
+    # An open flag brings the case into its police units' view, before they are notified.
+    police_sync_for_case(case=case)
     if severity == Severity.URGENT:
         recipients = {u.pk: u for u in police_liaisons_of(case)}
         if case.assigned_worker_id:
@@ -591,7 +604,7 @@ def flag_acknowledge(*, actor, flag: Flag) -> Flag:
 def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
     """Resolve with a note. An urgent flag needs a second person: not who raised it."""
     _require(actor, "casework.change_flag")
-    _locked(flag.case)
+    case = _locked(flag.case)
     flag = Flag.objects.get(pk=flag.pk)
     if flag.status == FlagStatus.RESOLVED:
         raise ValidationError(_("This flag is already resolved."), code="transition")
@@ -607,10 +620,43 @@ def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
     flag.full_clean(exclude=["case", "raised_by"])
     flag.save(update_fields=["status", "resolution_note"])
     _flag_event(flag, actor, note=flag.resolution_note)
+    police_sync_for_case(case=case)
     return flag
 
 
 # --- Reviews, closure -----------------------------------------------------------------
+
+FOLLOWUP_MONTHS = (6, 12)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last_day))
+
+
+@transaction.atomic
+def followup_complete(*, actor, followup: FollowUp, summary: str) -> Review:
+    """Record a post-exit follow-up review of a closed case."""
+    _require(actor, "casework.add_review")
+    case = _locked(followup.case)
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    if followup.review_id is not None:
+        raise ValidationError(_("This follow-up has already been recorded."), code="done")
+    review = Review(
+        case=case,
+        due_on=followup.due_on,
+        outcome=ReviewOutcome.CONTINUE,
+        summary=summary.strip(),
+        reviewed_by=actor,
+    )
+    review.full_clean(exclude=["case", "reviewed_by"])
+    review.save()
+    followup.review = review
+    followup.save(update_fields=["review"])
+    return review
 
 
 @transaction.atomic
@@ -676,6 +722,13 @@ def _close(case: Case, *, actor, reason: str, note: str) -> None:
     CaseStatusChange.objects.create(
         case=case, status=CaseStatus.CLOSED, reason=reason, note=note.strip(), actor=actor
     )
+    if reason == ClosureReason.REINTEGRATED:
+        FollowUp.objects.bulk_create(
+            [
+                FollowUp(case=case, months=months, due_on=add_months(case.closed_on, months))
+                for months in FOLLOWUP_MONTHS
+            ]
+        )
 
 
 @transaction.atomic
@@ -705,7 +758,24 @@ def case_reopen(*, actor, case: Case, note: str, expected_version: int | None) -
     case.closure_reason = ""
     case.next_review_on = next_review_date(case, after=timezone.localdate())
     _save(case, ["status", "closed_on", "closure_reason", "next_review_on"])
+    # Back in the program: regular reviews replace the post-exit follow-ups.
+    case.followups.filter(review__isnull=True).delete()
     CaseStatusChange.objects.create(
         case=case, status=CaseStatus.OPEN, note=note.strip(), actor=actor
     )
     return case
+
+
+# --- Notification preferences ---------------------------------------------------------
+
+
+@transaction.atomic
+def email_preferences_set(*, actor, enabled: dict[str, bool]) -> None:
+    """Email on or off per notification kind; in-app notifications are always on."""
+    unknown = set(enabled) - set(NotificationKind.values)
+    if unknown:
+        raise ValidationError({"email": _("Unknown notification kind.")})
+    for kind, send in enabled.items():
+        EmailPreference.objects.update_or_create(
+            user=actor, kind=kind, defaults={"send_email": send}
+        )

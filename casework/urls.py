@@ -31,4 +31,9 @@ urlpatterns = [
     path("<int:case_id>/review/", views.review_new, name="review_new"),
     path("<int:case_id>/close/", views.case_close, name="case_close"),
     path("<int:case_id>/reopen/", views.case_reopen, name="case_reopen"),
+    path(
+        "<int:case_id>/followups/<int:followup_id>/",
+        views.followup_complete,
+        name="followup_complete",
+    ),
 ]

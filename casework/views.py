@@ -19,6 +19,7 @@ from casework.forms import (
     CustodyStartForm,
     FlagForm,
     FlagResolveForm,
+    FollowUpForm,
     GoalForm,
     GoalUpdateForm,
     NoteAmendForm,
@@ -29,7 +30,14 @@ from casework.forms import (
     TriageDecisionForm,
     TriageForm,
 )
-from casework.models import INDICATORS, Case, FlagStatus, Notification, Severity
+from casework.models import (
+    INDICATORS,
+    Case,
+    FlagStatus,
+    Notification,
+    NotificationKind,
+    Severity,
+)
 from casework.selectors import (
     TimelineKind,
     case_viewer,
@@ -142,6 +150,7 @@ def case_detail(request, case_id: int):
         context["custody"] = case.custody_episodes.all()
     if viewer.sees_reviews:
         context["reviews"] = case.reviews.select_related("reviewed_by")[:3]
+        context["followups"] = case.followups.all()
     return render(request, "casework/case_detail.html", context)
 
 
@@ -660,7 +669,54 @@ def case_reopen(request, case_id: int):
     )
 
 
+@login_required
+@permission_required("casework.add_review", raise_exception=True)
+@require_http_methods(METHODS)
+def followup_complete(request, case_id: int, followup_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    followup = get_object_or_404(case.followups, pk=followup_id, review__isnull=True)
+    form = FollowUpForm(request.POST or None)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.followup_complete(
+            actor=request.user, followup=followup, summary=d["summary"]
+        ),
+        success=_("Follow-up review recorded."),
+        case=case,
+    )
+    if not isinstance(result, tuple):
+        return result
+    title = _("Follow-up review, %(months)s months after closure") % {"months": followup.months}
+    return _render_action(
+        request,
+        "casework/action.html",
+        case,
+        *result,
+        title=title,
+        submit_label=_("Save follow-up"),
+    )
+
+
 # --- Notifications --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(METHODS)
+def notification_preferences(request):
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("email"))
+        services.email_preferences_set(
+            actor=request.user,
+            enabled={kind: kind in wanted for kind in NotificationKind.values},
+        )
+        messages.success(request, _("Email preferences saved."))
+        return redirect("notification_preferences")
+    muted = set(
+        request.user.email_preferences.filter(send_email=False).values_list("kind", flat=True)
+    )
+    kinds = [(value, label, value not in muted) for value, label in NotificationKind.choices]
+    return render(request, "casework/notification_preferences.html", {"kinds": kinds})
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from casework.views import notifications
+from casework.views import notification_preferences, notifications
 from config.health import healthz
 
 api_urlpatterns = [
@@ -26,6 +26,7 @@ urlpatterns = [
     path("returnees/", include("returnees.urls")),
     path("cases/", include("casework.urls")),
     path("notifications/", notifications, name="notifications"),
+    path("notifications/preferences/", notification_preferences, name="notification_preferences"),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

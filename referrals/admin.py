@@ -11,7 +11,8 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "region"]
     list_filter = ["kind", "region"]
     search_fields = ["name"]
-    readonly_fields = ["group", "created_at", "created_by"]
+    # Jurisdiction changes move police grants: only referrals.services may make them.
+    readonly_fields = ["group", "jurisdiction", "created_at", "created_by"]
 
     def save_model(self, request, obj, form, change):
         if not change:

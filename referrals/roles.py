@@ -29,17 +29,37 @@ _CASE_WORK = [
     "casework.add_review",
 ]
 
+# Sending referrals and recording consent, for the lead agency's case workers.
+_REFERRING = [
+    "referrals.add_referral",
+    "referrals.view_referral",
+    "referrals.change_referral",
+    "referrals.add_consentrecord",
+    "referrals.view_consentrecord",
+]
+# Answering referrals (accept, decline, progress, outcome), for receiving agencies.
+_RECEIVING = ["referrals.view_referral", "referrals.change_referral"]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.SOCIAL_WORKER: _CASE_WORK,
-    Role.PROGRAM_MANAGER: [*_CASE_WORK, "casework.approve_triage"],
+    Role.SOCIAL_WORKER: [*_CASE_WORK, *_REFERRING],
+    Role.PROGRAM_MANAGER: [
+        *_CASE_WORK,
+        "casework.approve_triage",
+        *_REFERRING,
+        "referrals.override_consent",
+        "referrals.revoke_referral",
+        "referrals.add_leadtransfer",
+        "referrals.change_leadtransfer",
+    ],
     Role.POLICE_LIAISON: [
         "casework.view_case",
         "casework.view_note",
         "casework.add_flag",
         "casework.change_flag",
         "casework.view_flag",
+        *_RECEIVING,
     ],
-    Role.PARTNER_STAFF: ["casework.view_case", "casework.view_note"],
+    Role.PARTNER_STAFF: ["casework.view_case", "casework.view_note", *_RECEIVING],
     Role.AUDITOR: [],
 }
 

@@ -1,6 +1,19 @@
+from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from referrals.models import Agency, Role
+from casework.access import CHANGE, VIEW, case_access_condition
+from casework.models import Flag, FlagStatus, Severity
+from referrals.models import (
+    ACTIVE_STATUSES,
+    Agency,
+    ConsentRecord,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    Role,
+    ShareScope,
+)
 
 
 def agencies_of(user) -> QuerySet[Agency]:
@@ -19,3 +32,145 @@ def roles_of(user) -> list[Role]:
 
 def agency_members(agency: Agency):
     return agency.group.user_set.filter(is_active=True).order_by("last_name", "first_name")
+
+
+# --- Consent ----------------------------------------------------------------------------
+
+
+def consent_covering(*, case, agency, purpose: str, scope) -> ConsentRecord | None:
+    """The consent a referral may rely on: the latest record for (case, agency,
+    purpose), if it gives consent to at least `scope`; otherwise None."""
+    latest = (
+        ConsentRecord.objects.filter(case=case, agency=agency, purpose=purpose)
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
+    if latest is not None and latest.covers(scope):
+        return latest
+    return None
+
+
+def consents_of(case) -> QuerySet[ConsentRecord]:
+    return (
+        ConsentRecord.objects.filter(case=case)
+        .select_related("agency", "recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+# --- Referrals --------------------------------------------------------------------------
+
+
+def _agency_ids(user) -> QuerySet:
+    return agencies_of(user).values("pk")
+
+
+def _referral_list(user) -> QuerySet[Referral]:
+    if not (user.is_authenticated and user.is_active and user.has_perm("referrals.view_referral")):
+        return Referral.objects.none()
+    return Referral.objects.select_related("case", "case__returnee", "from_agency", "to_agency")
+
+
+def incoming_referrals(user, status: str | None = None) -> QuerySet[Referral]:
+    """Referrals sent to the user's agencies (drafts never), newest first.
+
+    Until a referral is accepted the receiving agency holds no grant on the case:
+    a page should show the referral itself, not the case.
+    """
+    referrals = _referral_list(user).filter(to_agency__in=_agency_ids(user), sent_at__isnull=False)
+    if status:
+        referrals = referrals.filter(status=status)
+    return referrals.order_by("-sent_at", "-pk")
+
+
+def outgoing_referrals(user) -> QuerySet[Referral]:
+    """Referrals from the user's agencies, drafts included, newest first."""
+    return (
+        _referral_list(user)
+        .filter(from_agency__in=_agency_ids(user))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def overdue_responses(user) -> QuerySet[Referral]:
+    """Sent referrals from the user's agencies still unanswered after their deadline."""
+    return (
+        _referral_list(user)
+        .filter(
+            from_agency__in=_agency_ids(user),
+            status=ReferralStatus.SENT,
+            response_deadline__lt=timezone.localdate(),
+        )
+        .order_by("response_deadline", "pk")
+    )
+
+
+def referrals_of_case(case) -> QuerySet[Referral]:
+    """Every referral of a case the caller already may work on (the case team's view)."""
+    return (
+        Referral.objects.filter(case=case)
+        .select_related("from_agency", "to_agency", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def referral_events_of_case(case) -> QuerySet[ReferralEvent]:
+    """Transitions and partner updates of a case's referrals, for its timeline."""
+    return (
+        ReferralEvent.objects.filter(case=case)
+        .select_related("referral", "referral__to_agency", "actor")
+        .order_by("-at", "-pk")
+    )
+
+
+def shared_scope_for(user, case) -> set[ShareScope]:
+    """What the user's agencies may see of the case through active referrals to them.
+
+    Empty for an agency that sees the case for another reason only (lead, police).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    scopes = Referral.objects.filter(
+        case=case, to_agency__in=_agency_ids(user), status__in=ACTIVE_STATUSES
+    ).values_list("share_scope", flat=True)
+    return {ShareScope(s) for scope in scopes for s in scope}
+
+
+# --- Flags board ------------------------------------------------------------------------
+
+SEVERITY_ORDER = models.Case(
+    models.When(severity=Severity.URGENT, then=models.Value(0)),
+    models.When(severity=Severity.CONCERN, then=models.Value(1)),
+    default=models.Value(2),
+    output_field=models.IntegerField(),
+)
+
+
+def flags_board(
+    user,
+    region: str | None = None,
+    category: str | None = None,
+    source: str | None = None,
+) -> QuerySet[Flag]:
+    """Unresolved flags the user may see: most severe first, then oldest first.
+
+    Flags are for the case team (change_case) and for police liaisons on cases
+    they see; a partner who sees a case through a referral does not see its flags.
+    """
+    if not (user.is_authenticated and user.is_active and user.has_perm("casework.view_flag")):
+        return Flag.objects.none()
+    visible = case_access_condition(user, CHANGE, case_ref="case")
+    if Role.POLICE_LIAISON in roles_of(user):
+        visible |= case_access_condition(user, VIEW, case_ref="case")
+    flags = Flag.objects.filter(visible).exclude(status=FlagStatus.RESOLVED)
+    if region:
+        flags = flags.filter(case__returnee__region=region)
+    if category:
+        flags = flags.filter(category=category)
+    if source:
+        flags = flags.filter(source=source)
+    return (
+        flags.select_related("case", "case__returnee")
+        .annotate(severity_order=SEVERITY_ORDER)
+        .order_by("severity_order", "raised_at", "pk")
+    )

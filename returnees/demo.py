@@ -10,9 +10,29 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
-from casework.models import Case
+from casework.models import (
+    INDICATORS,
+    PATHWAY_FOR_CATEGORY,
+    Case,
+    Flag,
+    FlagCategory,
+    FlagEvent,
+    FlagSource,
+    Goal,
+    GoalDomain,
+    GoalStatus,
+    Note,
+    NoteKind,
+    NoteVisibility,
+    RiskCategory,
+    Severity,
+    TriageAssessment,
+    TriageDecision,
+)
 from casework.services import case_team_grant
+from referrals.grants import LEAD_PERMISSIONS
 from returnees.models import (
     CitizenshipStatus,
     ConflictZone,
@@ -125,6 +145,8 @@ class DemoAgencies:
     south: object  # Agency for Osh, Jalal-Abad, Batken
     north_workers: list
     south_workers: list
+    north_manager: object
+    south_manager: object
 
 
 NORTH = [Region.BISHKEK, Region.CHUY]
@@ -207,6 +229,125 @@ def _returnee(data: dict, *, parent_id=None, actor=None) -> Returnee:
     )
 
 
+CATEGORY_WEIGHTS = {
+    RiskCategory.NON_VIOLENT: 60,
+    RiskCategory.UNSETTLED: 30,
+    RiskCategory.VIOLENT: 10,
+}
+RATIONALES = [
+    "Engaged at every visit; family supportive; no contact with the network reported.",
+    "Ambivalent about the past; irregular attendance; family reports new contacts.",
+    "Stated intent to return; prior combat role; monitoring advised.",
+]
+NOTE_TEXTS = [
+    "Home visit: housing conditions adequate, discussed documents.",
+    "Phone call: appointment at the employment centre confirmed.",
+    "Counselling session attended; sleeping better.",
+    "Family meeting: mother worried about old friends visiting.",
+]
+
+
+def _triage_fields(rng: random.Random, case: Case, today: datetime.date) -> None:
+    """85% of demo cases are triaged; reviews are spread around today (some overdue)."""
+    if rng.random() < 0.85:
+        category = rng.choices(list(CATEGORY_WEIGHTS), weights=CATEGORY_WEIGHTS.values())[0]
+        case.category = category
+        case.pathway = PATHWAY_FOR_CATEGORY[category]
+    case.next_review_on = today + datetime.timedelta(days=rng.randint(-20, 60))
+
+
+def _casework(rng, cases: list[Case], agencies: "DemoAgencies", today) -> None:
+    """Triage history, a plan goal, a note and a few flags for the new cases, in bulk."""
+    now = timezone.now()
+    assessments, goals, notes, flags = [], [], [], []
+    for case in cases:
+        worker = case.assigned_worker
+        if case.category:
+            level = {"violent": "high", "unsettled": "moderate"}.get(case.category, "low")
+            assessments.append(
+                TriageAssessment(
+                    case=case,
+                    category=case.category,
+                    rationale=RATIONALES[
+                        ["non_violent", "unsettled", "violent"].index(case.category)
+                    ],
+                    assessor=worker,
+                    assessed_at=now - datetime.timedelta(days=rng.randint(5, 200)),
+                    needs_approval=case.category == RiskCategory.VIOLENT,
+                    **{name: level for name, _label in INDICATORS},
+                )
+            )
+        goals.append(
+            Goal(
+                case=case,
+                domain=rng.choice(GoalDomain.values),
+                description=rng.choice(
+                    [
+                        "Stable housing",
+                        "Job placement",
+                        "School enrolment",
+                        "Identity documents",
+                        "Weekly counselling",
+                    ]
+                ),
+                owner_agency=case.lead_agency,
+                target_date=today + datetime.timedelta(days=rng.randint(10, 180)),
+                status=rng.choice(
+                    [GoalStatus.PLANNED, GoalStatus.IN_PROGRESS, GoalStatus.ACHIEVED]
+                ),
+                created_by=worker,
+            )
+        )
+        notes.append(
+            Note(
+                case=case,
+                kind=rng.choice(NoteKind.values),
+                occurred_at=now - datetime.timedelta(days=rng.randint(1, 60)),
+                text=rng.choice(NOTE_TEXTS),
+                visibility=rng.choice(NoteVisibility.values),
+                author=worker,
+            )
+        )
+        if rng.random() < 0.06:
+            flags.append(
+                Flag(
+                    case=case,
+                    category=rng.choice(FlagCategory.values),
+                    severity=rng.choices(Severity.values, weights=[50, 40, 10])[0],
+                    source=rng.choice(FlagSource.values),
+                    description="Reported during a routine contact.",
+                    raised_by=worker,
+                    raised_at=now - datetime.timedelta(days=rng.randint(0, 30)),
+                )
+            )
+    TriageAssessment.objects.bulk_create(assessments)
+    managers = {
+        agencies.north.pk: agencies.north_manager,
+        agencies.south.pk: agencies.south_manager,
+    }
+    TriageDecision.objects.bulk_create(
+        [
+            TriageDecision(
+                assessment=a,
+                approved=True,
+                comment="Corroborated by the police liaison.",
+                decided_by=managers[a.case.lead_agency_id],
+            )
+            for a in assessments
+            if a.needs_approval
+        ]
+    )
+    Goal.objects.bulk_create(goals)
+    Note.objects.bulk_create(notes)
+    Flag.objects.bulk_create(flags)
+    FlagEvent.objects.bulk_create(
+        [
+            FlagEvent(flag=f, case=f.case, status=f.status, actor=f.raised_by, at=f.raised_at)
+            for f in flags
+        ]
+    )
+
+
 def seed_caseload(
     *,
     agencies: DemoAgencies,
@@ -267,11 +408,17 @@ def seed_caseload(
                     opened_on=person.return_date + datetime.timedelta(days=rng.randint(0, 20)),
                 )
                 case.opened_on = min(case.opened_on, today)
+                _triage_fields(rng, case, today)
                 cases.append(case)
                 by_lead.setdefault(lead.pk, []).append(case)
             Case.objects.bulk_create(cases)
+            _casework(rng, cases, agencies, today)
             for lead in (agencies.north, agencies.south):
-                case_team_grant(cases=by_lead.get(lead.pk, []), group=lead.group)
+                case_team_grant(
+                    cases=by_lead.get(lead.pk, []),
+                    group=lead.group,
+                    codenames=sorted(LEAD_PERMISSIONS),
+                )
             by_worker: dict[int, list[Case]] = {}
             for case in cases:
                 by_worker.setdefault(case.assigned_worker_id, []).append(case)

@@ -16,6 +16,7 @@ from returnees.services import returnee_register
 from tests.factories import PersonDetailsFactory
 
 PASSWORD = "correct-horse-battery"
+TEST_BROKER = "redis://127.0.0.1:6379/14"
 
 
 def pytest_configure(config):
@@ -31,6 +32,9 @@ def pytest_configure(config):
     from config.celery import app
 
     app.conf.task_always_eager = True
+    # A Redis database of the tests' own, so a developer's running worker never
+    # takes the tasks of the one test that runs a real worker.
+    app.conf.broker_url = TEST_BROKER
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
 
@@ -138,10 +142,20 @@ def client_of():
 
 @pytest.fixture
 def grant_view():
-    """Let a user see a case, as police jurisdiction or an accepted referral will."""
+    """Let a user see a case the way their relationship to it will (docs/access.md):
+    police jurisdiction shares identity and the triage category; a referral to a
+    partner here shares identity and the notes shared with all agencies."""
     from casework.services import case_team_grant
 
-    def _grant(user, case):
-        case_team_grant(cases=[case], user=user, codenames=["view_case"])
+    by_role = {
+        Role.POLICE_LIAISON: ["view_case", "view_case_triage"],
+        Role.PARTNER_STAFF: ["view_case", "view_case_shared_notes"],
+    }
+
+    def _grant(user, case, codenames=None):
+        if codenames is None:
+            role = next(r for r in by_role if user.groups.filter(name=r).exists())
+            codenames = by_role[role]
+        case_team_grant(cases=[case], user=user, codenames=codenames)
 
     return _grant

@@ -78,6 +78,8 @@ class Measurement:
 
 
 def run(*, returnees: int) -> None:
+    from tests.bench import sweep as sweep_bench
+
     serve_without_collectstatic()
     seed(returnees)
 
@@ -110,6 +112,8 @@ def run(*, returnees: int) -> None:
     print_table(measurements)
     print()
     print_query_breakdown(measurements)
+    print()
+    sweep_bench.run()
     if failures:
         print()
         print("FAILED (Django logged the details above):", *failures, sep="\n  ")

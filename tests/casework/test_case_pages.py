@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from casework import services
-from casework.models import Case, Flag, Goal, TriageAssessment
+from casework.models import Case, Flag, FollowUp, Goal, TriageAssessment
 from tests.casework.helpers import HIGH, LOW, flag, note, triage
 
 
@@ -24,6 +24,7 @@ def world(cast, register):
     )
     written = note(cast.social_worker, case, "case_team")
     raised = flag(cast.social_worker, case)
+    followup = FollowUp.objects.create(case=case, months=6, due_on=timezone.localdate())
     episode = services.custody_start(
         actor=cast.social_worker,
         case=case,
@@ -38,6 +39,7 @@ def world(cast, register):
         "note_id": written.pk,
         "flag_id": raised.pk,
         "episode_id": episode.pk,
+        "followup_id": followup.pk,
     }
 
 
@@ -61,6 +63,7 @@ PAGES = {
     "review_new": ["GET", "POST"],
     "case_close": ["GET", "POST"],
     "case_reopen": ["GET", "POST"],
+    "followup_complete": ["GET", "POST"],
 }
 
 
@@ -72,6 +75,7 @@ def url(name, world):
         ["case_id", "note_id"],
         ["case_id", "flag_id"],
         ["case_id", "episode_id"],
+        ["case_id", "followup_id"],
     ):
         try:
             return reverse(f"casework:{name}", kwargs={k: world[k] for k in keys})

@@ -79,6 +79,7 @@ def test_case_page_query_count(cast, client_of, register, django_assert_num_quer
         "the latest visible notes with authors",
         "custody episodes",
         "recent reviews",
+        "post-exit follow-ups",
     ]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[child.pk]))

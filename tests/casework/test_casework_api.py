@@ -77,7 +77,13 @@ def raise_flag(actor, case, severity="concern") -> Flag:
 
 
 def grant_view(case, user) -> None:
-    services.case_team_grant(cases=[case], user=user, codenames=["view_case"])
+    """As police jurisdiction (identity, category) or a referral sharing notes would."""
+    codenames = (
+        ["view_case", "view_case_triage"]
+        if user.groups.filter(name="police_liaison").exists()
+        else ["view_case", "view_case_shared_notes"]
+    )
+    services.case_team_grant(cases=[case], user=user, codenames=codenames)
 
 
 @pytest.fixture

@@ -97,13 +97,13 @@ def test_urgent_flag_notifies_case_worker_and_police_at_once(
 
 
 def test_email_is_sent_once_even_if_the_task_runs_twice(cast, register, grant_view):
-    from casework.tasks import send_notification_email
+    from casework.tasks import send_notification_emails
 
     case = register()
     raised = flag(cast.colleague, case, severity="urgent")
     notification = Notification.objects.get(flag=raised)
-    assert send_notification_email(notification.pk) is True
-    assert send_notification_email(notification.pk) is False
+    assert send_notification_emails([notification.pk]) == 1
+    assert send_notification_emails([notification.pk]) == 0
     assert len(mail.outbox) == 1
 
 

@@ -4,7 +4,12 @@ from django.urls import reverse
 def test_healthz_reports_database_and_redis(client, db):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "ok",
+        "last_sweep_seconds_ago": None,
+    }
     assert "no-cache" in response["Cache-Control"]
 
 

@@ -26,8 +26,15 @@ def test_register_opens_a_case_for_the_lead_agency_and_assignee(cast, register):
         )
     )
     assert group_perms == {
-        (cast.agency_a.group.name, "view_case"),
-        (cast.agency_a.group.name, "change_case"),
+        (cast.agency_a.group.name, codename)
+        for codename in (
+            "view_case",
+            "change_case",
+            "view_case_contact",
+            "view_case_plan",
+            "view_case_shared_notes",
+            "view_case_triage",
+        )
     }
     user_perms = set(
         CaseUserObjectPermission.objects.filter(content_object=case).values_list(

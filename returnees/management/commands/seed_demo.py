@@ -100,6 +100,8 @@ class Command(BaseCommand):
             south=agencies["osh"],
             north_workers=[users["sw.bishkek"], users["sw2.bishkek"]],
             south_workers=[users["sw.osh"], users["sw2.osh"]],
+            north_manager=users["pm.bishkek"],
+            south_manager=users["pm.osh"],
         )
 
     @staticmethod
