@@ -16,6 +16,8 @@ from referrals.models import Role
 _CASE_WORK = [
     "returnees.add_returnee",
     "returnees.view_returnee",
+    "returnees.add_familycontact",
+    "returnees.delete_familycontact",
     "casework.view_case",
     "casework.change_case",
     "casework.add_triageassessment",

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,8 +13,22 @@ from casework.apis import CaseDetailOutput
 from config.api import as_api_error, require_model_permission
 from referrals.models import Agency
 from referrals.selectors import agencies_of
-from returnees.models import MAX_ALIASES, NAME_MAX, Language, Need, Returnee, validate_printable
-from returnees.services import PersonDetails, PossibleDuplicates, returnee_register
+from returnees.models import (
+    MAX_ALIASES,
+    NAME_MAX,
+    FamilyContact,
+    Language,
+    Need,
+    Returnee,
+    validate_printable,
+)
+from returnees.services import (
+    PersonDetails,
+    PossibleDuplicates,
+    family_contact_add,
+    family_contact_remove,
+    returnee_register,
+)
 
 User = get_user_model()
 
@@ -142,3 +157,53 @@ class ReturneeRegisterApi(APIView):
         return Response(
             CaseDetailOutput(case, context=context).data, status=status.HTTP_201_CREATED
         )
+
+
+class FamilyContactOutput(serializers.ModelSerializer):
+    class Meta:
+        model = FamilyContact
+        fields = ["id", "name", "relationship", "phone", "warning_channel", "created_at"]
+
+
+class FamilyContactInput(serializers.ModelSerializer):
+    class Meta:
+        model = FamilyContact
+        fields = ["name", "relationship", "phone", "warning_channel"]
+        extra_kwargs = {"warning_channel": {"required": True}}
+
+
+class FamilyContactsApi(APIView):
+    """The person's family contacts: the case team's only (change_case on the case)."""
+
+    def get_permissions(self):
+        perm = (
+            "returnees.add_familycontact" if self.request.method == "POST" else "casework.view_case"
+        )
+        return [require_model_permission(perm)()]
+
+    @extend_schema(responses=FamilyContactOutput(many=True))
+    def get(self, request, case_id: int):
+        case = case_for_user(request.user, case_id, "change_case")
+        return Response(FamilyContactOutput(case.returnee.family_contacts.all(), many=True).data)
+
+    @extend_schema(request=FamilyContactInput, responses={201: FamilyContactOutput})
+    def post(self, request, case_id: int):
+        case = case_for_user(request.user, case_id, "change_case")
+        serializer = FamilyContactInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            contact = family_contact_add(actor=request.user, case=case, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from None
+        return Response(FamilyContactOutput(contact).data, status=status.HTTP_201_CREATED)
+
+
+class FamilyContactApi(APIView):
+    permission_classes = [require_model_permission("returnees.delete_familycontact")]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, case_id: int, contact_id: int):
+        case = case_for_user(request.user, case_id, "change_case")
+        contact = get_object_or_404(case.returnee.family_contacts, pk=contact_id)
+        family_contact_remove(actor=request.user, contact=contact)
+        return Response(status=status.HTTP_204_NO_CONTENT)

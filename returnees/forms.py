@@ -8,7 +8,15 @@ from casework.access import case_for_user
 from casework.models import case_id_from_reference
 from referrals.models import Role
 from referrals.selectors import agencies_of
-from returnees.models import MAX_ALIASES, NAME_MAX, Language, Need, Returnee, validate_printable
+from returnees.models import (
+    MAX_ALIASES,
+    NAME_MAX,
+    FamilyContact,
+    Language,
+    Need,
+    Returnee,
+    validate_printable,
+)
 from returnees.services import PersonDetails
 
 User = get_user_model()
@@ -164,3 +172,9 @@ class DuplicateCheckForm(forms.Form):
     aliases = AliasesField(required=False)
     birth_date = forms.DateField(required=False)
     approximate_age = forms.IntegerField(min_value=0, max_value=150, required=False)
+
+
+class FamilyContactForm(forms.ModelForm):
+    class Meta:
+        model = FamilyContact
+        fields = ["name", "relationship", "phone", "warning_channel"]

@@ -267,3 +267,43 @@ class Returnee(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.family_name, self.given_name, self.patronymic) if p)
+
+
+class Relationship(models.TextChoices):
+    MOTHER = "mother", _("Mother")
+    FATHER = "father", _("Father")
+    SPOUSE = "spouse", _("Spouse")
+    SIBLING = "sibling", _("Brother or sister")
+    CHILD = "child", _("Adult child")
+    GUARDIAN = "guardian", _("Guardian")
+    OTHER = "other", _("Other relative")
+
+
+class FamilyContact(models.Model):
+    """A relative the case team can reach. Visible to the case team only (docs/access.md).
+
+    A warning channel is a relative who reports early warnings (changed
+    behaviour, contact with a network, a travel attempt) to the case worker.
+    """
+
+    returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="family_contacts")
+    name = models.CharField(_("name"), max_length=NAME_MAX * 2, validators=[validate_printable])
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_printable])
+    warning_channel = models.BooleanField(
+        _("early-warning channel"),
+        default=False,
+        help_text=_("This relative reports concerns about the person to the case worker."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("family contact")
+        ordering = ["relationship", "name", "pk"]
+        constraints = [models.CheckConstraint(name="family_contact_named", condition=~Q(name=""))]
+
+    def __str__(self) -> str:
+        return f"Family contact #{self.pk}"

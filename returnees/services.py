@@ -2,13 +2,13 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from casework.models import Case
 from casework.services import case_open
-from returnees.models import LegalStatus, Returnee
+from returnees.models import FamilyContact, LegalStatus, Returnee
 from returnees.names import alias_key, name_key
 from returnees.selectors import DuplicateReport, possible_duplicates
 
@@ -103,3 +103,30 @@ def returnee_register(
         actor.pk,
     )
     return case
+
+
+@transaction.atomic
+def family_contact_add(
+    *, actor, case: Case, name: str, relationship: str, phone: str = "", warning_channel: bool
+) -> FamilyContact:
+    """Record a relative on a case the actor works (the view checks change_case)."""
+    if not actor.has_perm("returnees.add_familycontact"):
+        raise PermissionDenied
+    contact = FamilyContact(
+        returnee=case.returnee,
+        name=name.strip(),
+        relationship=relationship,
+        phone=phone.strip(),
+        warning_channel=warning_channel,
+        created_by=actor,
+    )
+    contact.full_clean(exclude=["returnee", "created_by"])
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def family_contact_remove(*, actor, contact: FamilyContact) -> None:
+    if not actor.has_perm("returnees.delete_familycontact"):
+        raise PermissionDenied
+    contact.delete()

@@ -7,4 +7,10 @@ app_name = "returnees"
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("intake/duplicates/", views.duplicate_check, name="duplicate_check"),
+    path("cases/<int:case_id>/family/new/", views.family_contact_new, name="family_contact_new"),
+    path(
+        "cases/<int:case_id>/family/<int:contact_id>/delete/",
+        views.family_contact_delete,
+        name="family_contact_delete",
+    ),
 ]

@@ -1,14 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.access import case_for_user
-from returnees.forms import DuplicateCheckForm, IntakeForm
+from casework.selectors import case_viewer
+from returnees.forms import DuplicateCheckForm, FamilyContactForm, IntakeForm
 from returnees.selectors import DuplicateReport, possible_duplicates
-from returnees.services import PossibleDuplicates, returnee_register
+from returnees.services import (
+    PossibleDuplicates,
+    family_contact_add,
+    family_contact_remove,
+    returnee_register,
+)
 
 
 @login_required
@@ -66,3 +72,39 @@ def duplicate_check(request):
             approximate_age=data["approximate_age"],
         )
     return render(request, "returnees/_duplicates.html", {"report": report})
+
+
+@login_required
+@permission_required("returnees.add_familycontact", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def family_contact_new(request, case_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    form = FamilyContactForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                family_contact_add(actor=request.user, case=case, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Family contact added."))
+                return redirect("casework:case_detail", case_id=case.pk)
+    return render(
+        request,
+        "returnees/family_contact_form.html",
+        {"case": case, "form": form, "viewer": case_viewer(request.user, case)},
+        status=status,
+    )
+
+
+@login_required
+@permission_required("returnees.delete_familycontact", raise_exception=True)
+@require_POST
+def family_contact_delete(request, case_id: int, contact_id: int):
+    case = case_for_user(request.user, case_id, "change_case")
+    contact = get_object_or_404(case.returnee.family_contacts, pk=contact_id)
+    family_contact_remove(actor=request.user, contact=contact)
+    messages.success(request, _("Family contact removed."))
+    return redirect("casework:case_detail", case_id=case.pk)

@@ -248,3 +248,58 @@ class time_travel:
 
     def __exit__(self, *exc):
         self.patch.stop()
+
+
+def _sent_referral(cast, case, deadline_in_days=2):
+    from referrals import services as referral_services
+
+    referral_services.consent_record(
+        actor=cast.social_worker,
+        case=case,
+        agency=cast.employer,
+        purpose="job_placement",
+        scope=["identity"],
+        decision="given",
+        given_by="person",
+    )
+    referral = referral_services.referral_create(
+        actor=cast.social_worker,
+        case=case,
+        to_agency=cast.employer,
+        service_type="job_placement",
+        reason="Needs work.",
+        response_deadline=timezone.localdate() + datetime.timedelta(days=deadline_in_days),
+        share_scope=["identity"],
+    )
+    referral_services.referral_send(actor=cast.social_worker, referral=referral)
+    return referral
+
+
+def test_sender_is_told_once_when_a_referral_response_is_overdue(cast, case):
+    referral = _sent_referral(cast, case, deadline_in_days=2)
+    sweep(now=at(2))
+    assert not Notification.objects.filter(kind="referral_overdue").exists()
+    sweep(now=at(3))
+    sweep(now=at(4))
+    reminder = Notification.objects.get(kind="referral_overdue")
+    assert (reminder.recipient, reminder.referral_id, reminder.due_on) == (
+        cast.social_worker,
+        referral.pk,
+        referral.response_deadline,
+    )
+
+
+def test_an_answered_referral_is_not_reminded(cast, case):
+    from referrals import services as referral_services
+
+    referral = _sent_referral(cast, case, deadline_in_days=2)
+    referral_services.referral_accept(actor=cast.partner, referral=referral)
+    sweep(now=at(5))
+    assert not Notification.objects.filter(kind="referral_overdue").exists()
+
+
+def test_digest_counts_overdue_referral_responses(cast, case):
+    _sent_referral(cast, case, deadline_in_days=2)
+    with time_travel(days=5):
+        digest = weekly_digest(cast.program_manager)
+    assert digest.overdue_referrals == [case.reference]

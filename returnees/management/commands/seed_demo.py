@@ -1,13 +1,24 @@
+import datetime
 import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from casework.models import Case
-from referrals.models import Agency, AgencyKind, Role
-from referrals.services import agency_create, staff_member_create
+from referrals.models import Agency, AgencyKind, Role, ServiceType, ShareScope
+from referrals.services import (
+    agency_create,
+    agency_set_jurisdiction,
+    consent_record,
+    referral_accept,
+    referral_create,
+    referral_progress,
+    referral_send,
+    staff_member_create,
+)
 from returnees.demo import DemoAgencies, seed_caseload
 from returnees.models import Region
 
@@ -41,6 +52,9 @@ USERS = [
 ]
 
 
+DEMO_USERS = [username for username, *_rest in USERS]
+
+
 class Command(BaseCommand):
     help = "Create demo agencies, a user for every role, and a demo caseload (idempotent)."
 
@@ -69,6 +83,8 @@ class Command(BaseCommand):
                 progress=lambda n: self.stdout.write(f"  {n}", ending="\r"),
             )
             self.stdout.write(f"Created {count} returnees with open cases.")
+            self._relationships()
+            self.stdout.write("Police jurisdiction set; demo referrals sent and answered.")
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
         self.stdout.write(self.logins())
 
@@ -103,6 +119,71 @@ class Command(BaseCommand):
             north_manager=users["pm.bishkek"],
             south_manager=users["pm.osh"],
         )
+
+    @transaction.atomic
+    def _relationships(self) -> None:
+        """Police jurisdiction and a few referrals, through the real services."""
+        users = {u.username: u for u in User.objects.filter(username__in=[*DEMO_USERS, "admin"])}
+        agencies = {a.name: a for a in Agency.objects.all()}
+        police = agencies["Bishkek Police Liaison Unit"]
+        agency_set_jurisdiction(
+            actor=users["admin"], agency=police, regions=[Region.BISHKEK, Region.CHUY]
+        )
+        worker, lead = users["sw.bishkek"], agencies["Bishkek Social Services"]
+        cases = Case.objects.filter(lead_agency=lead, assigned_worker=worker).order_by("pk")[:9]
+        partners = [
+            (
+                "Dordoi Textile Works",
+                ServiceType.JOB_PLACEMENT,
+                "partner.employer",
+                [ShareScope.IDENTITY, ShareScope.CONTACT],
+            ),
+            (
+                "Republican Mental Health Centre",
+                ServiceType.PSYCHOLOGICAL_SUPPORT,
+                "partner.health",
+                [ShareScope.IDENTITY, ShareScope.CONTACT, ShareScope.PLAN],
+            ),
+            (
+                "Family Bridge Public Foundation",
+                ServiceType.FAMILY_SUPPORT,
+                "partner.family",
+                [ShareScope.IDENTITY, ShareScope.SHARED_NOTES],
+            ),
+        ]
+        today = timezone.localdate()
+        for index, case in enumerate(cases):
+            agency_name, service, partner_username, scope = partners[index % len(partners)]
+            to_agency = agencies[agency_name]
+            minor = case.returnee.is_minor
+            consent_record(
+                actor=worker,
+                case=case,
+                agency=to_agency,
+                purpose=service,
+                scope=scope,
+                decision="given",
+                given_by="parent_guardian" if minor else "person",
+                guardian_name="Parent (demo)" if minor else "",
+            )
+            referral = referral_create(
+                actor=worker,
+                case=case,
+                to_agency=to_agency,
+                service_type=service,
+                reason="Referred after the needs screen (demo).",
+                response_deadline=today + datetime.timedelta(days=2 + index),
+                share_scope=scope,
+            )
+            referral_send(actor=worker, referral=referral)
+            if index % 3 == 0:
+                continue  # left awaiting an answer
+            partner = users[partner_username]
+            referral_accept(actor=partner, referral=referral)
+            if index % 3 == 2:
+                referral_progress(
+                    actor=partner, referral=referral, note="First meeting held; next one booked."
+                )
 
     @staticmethod
     def logins() -> str:
