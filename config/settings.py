@@ -221,6 +221,16 @@ SPECTACULAR_SETTINGS = {
                 "ReviewOutcome",
             ],
             "casework.selectors": ["TimelineKind"],
+            "referrals.models": [
+                "AgencyKind",
+                "ServiceType",
+                "ShareScope",
+                "ReferralStatus",
+                "ReferralEventKind",
+                "ConsentDecision",
+                "ConsentGivenBy",
+                "LeadTransferStatus",
+            ],
             "returnees.models": [
                 "Region",
                 "Sex",
