@@ -716,7 +716,8 @@ class NoteAmendApi(CaseActionApi):
     @extend_schema(request=NoteAmendInput, responses={200: NoteOutput, **WRITE_ERRORS})
     def post(self, request, case_id: int, note_id: int):
         case, viewer = self.case_for_reader(case_id)
-        note = get_object_or_404(notes_visible_to(viewer, case), pk=note_id)
+        # Only the author amends: anyone else gets the 404 of a note they cannot amend.
+        note = get_object_or_404(notes_visible_to(viewer, case), pk=note_id, author=request.user)
         serializer = NoteAmendInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = services.note_amend(
@@ -1008,6 +1009,17 @@ class PlanEntryOutput(TimelineEntryOutput):
     changed_by = PersonNameField(source="object.changed_by")
 
 
+class ReferralEntryOutput(TimelineEntryOutput):
+    """A referral's transition or a partner's progress update."""
+
+    referral_id = serializers.IntegerField(source="object.referral_id")
+    to_agency = serializers.CharField(source="object.referral.to_agency.name")
+    event_kind = serializers.CharField(source="object.kind")
+    status = serializers.CharField(source="object.status")
+    note = serializers.CharField(source="object.note")
+    actor = PersonNameField(source="object.actor")
+
+
 TIMELINE_OUTPUT = {
     TimelineKind.NOTE: NoteEntryOutput,
     TimelineKind.TRIAGE: TriageEntryOutput,
@@ -1015,6 +1027,7 @@ TIMELINE_OUTPUT = {
     TimelineKind.REVIEW: ReviewEntryOutput,
     TimelineKind.STATUS: StatusEntryOutput,
     TimelineKind.PLAN: PlanEntryOutput,
+    TimelineKind.REFERRAL: ReferralEntryOutput,
 }
 TimelineEntry = PolymorphicProxySerializer(
     component_name="TimelineEntry",

@@ -52,6 +52,7 @@ from casework.selectors import (
     triage_history,
 )
 from casework.selectors import caseload as caseload_selector
+from referrals.selectors import case_referral_panel
 
 CASELOAD_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 25
@@ -136,6 +137,9 @@ def case_detail(request, case_id: int):
         "can_register_dependent": request.user.has_perm("returnees.add_returnee"),
         "indicators": INDICATORS,
     }
+    if viewer.on_team:
+        context["referral_panel"] = case_referral_panel(case)
+        context["family_contacts"] = case.returnee.family_contacts.all()
     if viewer.sees_triage:
         history = triage_history(case)
         context["assessments"] = history

@@ -196,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case management for the reintegration of returnees.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API's shape is not for anonymous visitors.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

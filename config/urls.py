@@ -10,6 +10,7 @@ from config.health import healthz
 api_urlpatterns = [
     path("", include("returnees.api_urls")),
     path("", include("casework.api_urls")),
+    path("", include("referrals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -25,6 +26,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("returnees/", include("returnees.urls")),
     path("cases/", include("casework.urls")),
+    path("referrals/", include("referrals.urls")),
     path("notifications/", notifications, name="notifications"),
     path("notifications/preferences/", notification_preferences, name="notification_preferences"),
     path("api/", include(api_urlpatterns)),

@@ -8,6 +8,9 @@ from referrals.models import Role
 _NAVIGATION = (
     ("casework:caseload", _("My caseload"), "casework.view_case"),
     ("returnees:intake", _("Register a returnee"), "returnees.add_returnee"),
+    ("referrals:inbox", _("Inbox"), "referrals.view_referral"),
+    ("referrals:outgoing", _("Sent referrals"), "referrals.add_referral"),
+    ("referrals:flags_board", _("Flags board"), "casework.view_flag"),
     ("api-docs", _("API"), None),
 )
 

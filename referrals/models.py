@@ -360,6 +360,10 @@ class ConsentRecord(models.Model):
     def __str__(self) -> str:
         return f"Consent #{self.pk}"
 
+    @property
+    def scope_labels(self) -> list[str]:
+        return [ShareScope(s).label for s in self.scope]
+
     def covers(self, scope) -> bool:
         return self.decision == ConsentDecision.GIVEN and set(scope) <= set(self.scope)
 

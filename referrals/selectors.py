@@ -8,6 +8,7 @@ from referrals.models import (
     ACTIVE_STATUSES,
     Agency,
     ConsentRecord,
+    LeadTransferStatus,
     Referral,
     ReferralEvent,
     ReferralStatus,
@@ -174,3 +175,14 @@ def flags_board(
         .annotate(severity_order=SEVERITY_ORDER)
         .order_by("severity_order", "raised_at", "pk")
     )
+
+
+def case_referral_panel(case) -> dict:
+    """The case page's referrals, consent records and pending lead transfer (3 queries)."""
+    return {
+        "referrals": list(referrals_of_case(case)),
+        "consents": list(consents_of(case)),
+        "offer": case.lead_transfers.filter(status=LeadTransferStatus.OFFERED)
+        .select_related("to_agency")
+        .first(),
+    }

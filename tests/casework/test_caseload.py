@@ -76,10 +76,14 @@ def test_case_page_query_count(cast, client_of, register, django_assert_num_quer
         "header: unread notification count",
         "the dependents' cases, if visible",
         "support plan goals with owner agencies",
+        "referrals of the case with their agencies (case team's referral section)",
+        "consent records with agencies and who recorded them",
+        "a lead transfer offer waiting for an answer",
         "the latest visible notes with authors",
         "custody episodes",
         "recent reviews",
         "post-exit follow-ups",
+        "family contacts (case team only)",
     ]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[child.pk]))

@@ -532,7 +532,7 @@ def test_only_the_author_amends_a_note(cast, client_of, case):
         url("api-case-note-amend", case, note_id=note.pk),
         {"text": "Not mine."},
     )
-    assert response.status_code == 403
+    assert response.status_code == 404  # as for a note they cannot amend: nothing revealed
     assert Note.objects.get().text == "Met at home."
 
 

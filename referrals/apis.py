@@ -1,0 +1,813 @@
+"""The JSON API of referrals, consent, lead transfers and the flags board.
+
+One view per operation, explicit input and output. Each view checks the role
+(a model permission) first — 403, before anything is looked up — then loads
+what it acts on, and everything it may not see is a 404, as if it did not exist:
+
+- a case, through the access funnel (`case_for_user`; the case team's views
+  ask for change_case);
+- a referral on the side of it that takes the step: the sending agency's
+  (drafts included) to send, cancel or revoke; the receiving agency's (once
+  sent) to accept, decline, record progress or complete; either to read it;
+- a lead transfer likewise: the offering agency's to cancel, the offered
+  agency's to accept or decline.
+
+So a step from the wrong side is a 404 before any input is read (a sender never
+learns that `note` is required to record progress). From which state a step is
+allowed, and what else it takes (consent, the override permission, membership
+of the case's lead agency), is the services' to decide: 400 and 403.
+Until a referral is accepted the receiving agency holds no grant on the case,
+so it reads the referral and the case reference only: the person's name is
+shown to a reader who holds view_case on the case, and to no one else.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
+from casework.apis import CaseActionApi, PersonNameField
+from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource, reference_for
+from config.api import PageNumberPagination, require_model_permission
+from referrals import services
+from referrals.models import (
+    Agency,
+    ConsentDecision,
+    ConsentGivenBy,
+    ConsentRecord,
+    LeadTransfer,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    ServiceType,
+    ShareScope,
+)
+from referrals.selectors import (
+    agencies_of,
+    consents_of,
+    flags_board,
+    incoming_referrals,
+    outgoing_referrals,
+    overdue_responses,
+    referrals_of_case,
+)
+from returnees.models import Region
+
+# --- Finding what the caller may act on -----------------------------------------------
+
+
+def _sees_case(user):
+    """Whether the reader holds view_case on the row's case: a column, not a query per row."""
+    return case_access_flag(user, VIEW, case_ref="case")
+
+
+SENDER, RECEIVER, EITHER = "sender", "receiver", "either"
+
+
+def visible_referrals(user, side: str = EITHER) -> QuerySet[Referral]:
+    """Referrals the user's agencies sent (drafts included), received (once sent), or either."""
+    if side == SENDER:
+        referrals = outgoing_referrals(user)
+    elif side == RECEIVER:
+        referrals = incoming_referrals(user)
+    else:
+        referrals = outgoing_referrals(user) | incoming_referrals(user)
+    return referrals.annotate(sees_case=_sees_case(user))
+
+
+def referral_for_user(user, referral_id: int, side: str = EITHER) -> Referral:
+    """One referral on the given side of it, with its history; otherwise Http404."""
+    referral = (
+        visible_referrals(user, side)
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch("events", queryset=ReferralEvent.objects.select_related("actor"))
+        )
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+OFFERING, OFFERED = "offering", "offered"
+
+
+def lead_transfer_for_user(user, transfer_id: int, side: str = EITHER) -> LeadTransfer:
+    """A lead transfer the caller's agency offered, was offered, or either; otherwise Http404."""
+    agencies = agencies_of(user).values("pk")
+    party = {
+        OFFERING: Q(from_agency__in=agencies),
+        OFFERED: Q(to_agency__in=agencies),
+        EITHER: Q(from_agency__in=agencies) | Q(to_agency__in=agencies),
+    }[side]
+    transfer = (
+        LeadTransfer.objects.filter(party)
+        .select_related("case__returnee", "from_agency", "to_agency", "offered_by", "decided_by")
+        .annotate(sees_case=_sees_case(user))
+        .filter(pk=transfer_id)
+        .first()
+    )
+    if transfer is None:
+        raise Http404
+    return transfer
+
+
+# --- Output ---------------------------------------------------------------------------
+
+
+class AgencyRefOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name"]
+
+
+class CaseRefMixin(serializers.Serializer):
+    """The case a row is about: its id and reference always, the person's name only
+    to a reader who may see the case (the row's `sees_case` annotation)."""
+
+    case_id = serializers.IntegerField(read_only=True)
+    case_reference = serializers.SerializerMethodField()
+    person_name = serializers.SerializerMethodField(
+        help_text=_("Null unless you may see the case (e.g. before a referral is accepted).")
+    )
+
+    def get_case_reference(self, obj) -> str:
+        return reference_for(obj.case_id)
+
+    def get_person_name(self, obj) -> str | None:
+        return obj.case.returnee.full_name if obj.sees_case else None
+
+
+class ReferralOutput(serializers.ModelSerializer):
+    from_agency = AgencyRefOutput(read_only=True)
+    to_agency = AgencyRefOutput(read_only=True)
+    share_scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=ShareScope.choices), read_only=True
+    )
+    is_overdue = serializers.BooleanField(
+        read_only=True, help_text=_("Sent, unanswered, and past its response deadline.")
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "from_agency",
+            "to_agency",
+            "service_type",
+            "reason",
+            "response_deadline",
+            "share_scope",
+            "status",
+            "is_overdue",
+            "created_at",
+            "sent_at",
+            "responded_at",
+            "closed_at",
+            "decline_reason",
+            "cancel_reason",
+            "revoke_reason",
+            "outcome",
+            "version",
+        ]
+
+
+class CaseReferralOutput(ReferralOutput):
+    """A referral in its case's list, for the case team."""
+
+    created_by = PersonNameField()
+    consent_id = serializers.IntegerField(allow_null=True, read_only=True)
+
+    class Meta(ReferralOutput.Meta):
+        fields = [
+            *ReferralOutput.Meta.fields,
+            "created_by",
+            "consent_id",
+            "consent_override_basis",
+        ]
+
+
+class ReferralListOutput(CaseRefMixin, ReferralOutput):
+    class Meta(ReferralOutput.Meta):
+        fields = [
+            "id",
+            "case_id",
+            "case_reference",
+            "person_name",
+            "from_agency",
+            "to_agency",
+            "service_type",
+            "reason",
+            "response_deadline",
+            "share_scope",
+            "status",
+            "is_overdue",
+            "created_at",
+            "sent_at",
+            "responded_at",
+            "closed_at",
+            "decline_reason",
+            "cancel_reason",
+            "revoke_reason",
+            "outcome",
+            "version",
+        ]
+
+
+class ReferralEventOutput(serializers.ModelSerializer):
+    actor = PersonNameField()
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["id", "kind", "status", "note", "actor", "at"]
+
+
+class ReferralDetailOutput(ReferralListOutput):
+    """One referral and its history, oldest first."""
+
+    created_by = PersonNameField()
+    consent_id = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text=_("The consent record sending relied on.")
+    )
+    consent_override_basis = serializers.CharField(
+        read_only=True, help_text=_("The legal basis recorded when sent without consent.")
+    )
+    events = ReferralEventOutput(many=True, read_only=True)
+
+    class Meta(ReferralListOutput.Meta):
+        fields = [
+            *ReferralListOutput.Meta.fields,
+            "created_by",
+            "consent_id",
+            "consent_override_basis",
+            "events",
+        ]
+
+
+def referral_data(user, referral_id: int) -> dict:
+    return ReferralDetailOutput(referral_for_user(user, referral_id)).data
+
+
+class ReferralConflictOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    current = ReferralDetailOutput()
+
+
+class ConsentOutput(serializers.ModelSerializer):
+    agency = AgencyRefOutput(read_only=True)
+    scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=ShareScope.choices), read_only=True
+    )
+    recorded_by = PersonNameField()
+
+    class Meta:
+        model = ConsentRecord
+        fields = [
+            "id",
+            "agency",
+            "purpose",
+            "scope",
+            "decision",
+            "given_by",
+            "guardian_name",
+            "note",
+            "recorded_by",
+            "recorded_at",
+        ]
+
+
+class LeadTransferOutput(CaseRefMixin, serializers.ModelSerializer):
+    from_agency = AgencyRefOutput(read_only=True)
+    to_agency = AgencyRefOutput(read_only=True)
+    offered_by = PersonNameField()
+    decided_by = PersonNameField(allow_null=True)
+
+    class Meta:
+        model = LeadTransfer
+        fields = [
+            "id",
+            "case_id",
+            "case_reference",
+            "person_name",
+            "from_agency",
+            "to_agency",
+            "status",
+            "note",
+            "offered_by",
+            "offered_at",
+            "decided_by",
+            "decided_at",
+        ]
+
+
+class FlagBoardOutput(serializers.ModelSerializer):
+    """An open or acknowledged flag, with the case it is on (the board's readers see it)."""
+
+    case_id = serializers.IntegerField(read_only=True)
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    person_name = serializers.CharField(source="case.returnee.full_name", read_only=True)
+    region = serializers.ChoiceField(
+        choices=Region.choices, source="case.returnee.region", read_only=True
+    )
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "case_id",
+            "case_reference",
+            "person_name",
+            "region",
+            "category",
+            "severity",
+            "source",
+            "description",
+            "status",
+            "raised_at",
+        ]
+
+
+# --- Errors in the schema -------------------------------------------------------------
+
+CASE_READ_ERRORS = {
+    403: OpenApiResponse(description=_("Your role may not do this.")),
+    404: OpenApiResponse(description=_("No such case, or not one you work on.")),
+}
+CASE_WRITE_ERRORS = {
+    400: OpenApiResponse(description=_("Field errors, or a step the case's state refuses.")),
+    **CASE_READ_ERRORS,
+}
+REFERRAL_READ_ERRORS = {
+    403: OpenApiResponse(description=_("Your role may not do this.")),
+    404: OpenApiResponse(description=_("No such referral, or not one your agency is party to.")),
+}
+REFERRAL_WRITE_ERRORS = {
+    400: OpenApiResponse(description=_("Field errors, or a step the referral's state refuses.")),
+    403: OpenApiResponse(
+        description=_(
+            "Your role may not take this step, or it needs what you lack (the consent-override "
+            "permission, membership of the case's lead agency)."
+        )
+    ),
+    404: OpenApiResponse(
+        description=_("No such referral on the side that takes this step (sender or receiver).")
+    ),
+    409: OpenApiResponse(
+        ReferralConflictOutput,
+        description=_("Someone else changed the referral: nothing was saved; `current` is it now."),
+    ),
+}
+TRANSFER_ERRORS = {
+    400: OpenApiResponse(description=_("The transfer was already answered, or no longer stands.")),
+    403: OpenApiResponse(description=_("Your role may not do this.")),
+    404: OpenApiResponse(
+        description=_("No such transfer on the side that takes this step (offering or offered).")
+    ),
+}
+
+
+# --- Referrals of a case, consent -----------------------------------------------------
+
+
+class ReferralCreateInput(serializers.Serializer):
+    to_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), help_text=_("Agency id.")
+    )
+    service_type = serializers.ChoiceField(choices=ServiceType.choices)
+    reason = serializers.CharField(max_length=LONG_TEXT_MAX)
+    response_deadline = serializers.DateField()
+    share_scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=ShareScope.choices),
+        required=False,
+        default=list,
+        help_text=_("What is shared once accepted; identity basics always are."),
+    )
+
+
+class CaseReferralsApi(CaseActionApi):
+    """The referrals of a case, newest first; and a new draft (the case team's)."""
+
+    required_permissions = {"GET": "referrals.view_referral", "POST": "referrals.add_referral"}
+
+    @extend_schema(responses={200: CaseReferralOutput(many=True), **CASE_READ_ERRORS})
+    def get(self, request, case_id: int):
+        case = case_for_user(request.user, case_id, CHANGE)
+        return Response(CaseReferralOutput(referrals_of_case(case), many=True).data)
+
+    @extend_schema(
+        request=ReferralCreateInput, responses={201: ReferralDetailOutput, **CASE_WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int):
+        case = case_for_user(request.user, case_id, CHANGE)
+        serializer = ReferralCreateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        referral = services.referral_create(
+            actor=request.user, case=case, **serializer.validated_data
+        )
+        return Response(referral_data(request.user, referral.pk), status=status.HTTP_201_CREATED)
+
+
+class ConsentRecordInput(serializers.Serializer):
+    agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), help_text=_("Agency id.")
+    )
+    purpose = serializers.ChoiceField(choices=ServiceType.choices)
+    scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=ShareScope.choices),
+        required=False,
+        default=list,
+        help_text=_("What may be shared; identity basics always are."),
+    )
+    decision = serializers.ChoiceField(choices=ConsentDecision.choices)
+    given_by = serializers.ChoiceField(choices=ConsentGivenBy.choices)
+    guardian_name = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        default="",
+        help_text=_("Required when a parent or guardian gives it."),
+    )
+    note = serializers.CharField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
+
+
+class CaseConsentsApi(CaseActionApi):
+    """The consent records of a case, newest first; and a new one (a withdrawal is one too).
+
+    A record that no longer covers a referral relying on consent cancels it.
+    """
+
+    required_permissions = {
+        "GET": "referrals.view_consentrecord",
+        "POST": "referrals.add_consentrecord",
+    }
+
+    @extend_schema(responses={200: ConsentOutput(many=True), **CASE_READ_ERRORS})
+    def get(self, request, case_id: int):
+        case = case_for_user(request.user, case_id, CHANGE)
+        return Response(ConsentOutput(consents_of(case), many=True).data)
+
+    @extend_schema(request=ConsentRecordInput, responses={201: ConsentOutput, **CASE_WRITE_ERRORS})
+    def post(self, request, case_id: int):
+        case = case_for_user(request.user, case_id, CHANGE)
+        serializer = ConsentRecordInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.consent_record(actor=request.user, case=case, **serializer.validated_data)
+        return Response(ConsentOutput(record).data, status=status.HTTP_201_CREATED)
+
+
+# --- One referral ---------------------------------------------------------------------
+
+
+class ReferralApi(CaseActionApi):
+    """An operation on one referral; a stale `version` is a 409 with the referral now."""
+
+    def conflict_data(self, current) -> dict:
+        return referral_data(self.request.user, current.pk)
+
+
+class VersionInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The referral's `version` you last saw; refused with 409 if stale."),
+    )
+
+
+class ReferralDetailApi(ReferralApi):
+    """One referral and its history, for the sending or the receiving agency."""
+
+    required_permissions = {"GET": "referrals.view_referral"}
+
+    @extend_schema(responses={200: ReferralDetailOutput, **REFERRAL_READ_ERRORS})
+    def get(self, request, referral_id: int):
+        return Response(referral_data(request.user, referral_id))
+
+
+class ReferralSendInput(VersionInput):
+    consent_override_basis = serializers.CharField(
+        max_length=LONG_TEXT_MAX,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "Only without a consent covering the referral: the legal basis for sending "
+            "anyway (needs the consent-override permission)."
+        ),
+    )
+
+
+class ReferralSendApi(ReferralApi):
+    """Send a draft: consent must cover it, or an override with its legal basis."""
+
+    required_permissions = {"POST": "referrals.add_referral"}
+
+    @extend_schema(
+        request=ReferralSendInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
+    )
+    def post(self, request, referral_id: int):
+        referral = referral_for_user(request.user, referral_id, SENDER)
+        serializer = ReferralSendInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_send(
+            actor=request.user,
+            referral=referral,
+            consent_override_basis=serializer.validated_data["consent_override_basis"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(referral_data(request.user, referral.pk))
+
+
+class ReferralAcceptApi(ReferralApi):
+    """The receiving agency takes the referral on, and sees the shared scope of the case."""
+
+    required_permissions = {"POST": "referrals.change_referral"}
+
+    @extend_schema(
+        request=VersionInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
+    )
+    def post(self, request, referral_id: int):
+        referral = referral_for_user(request.user, referral_id, RECEIVER)
+        serializer = VersionInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_accept(
+            actor=request.user,
+            referral=referral,
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(referral_data(request.user, referral.pk))
+
+
+class ReasonInput(VersionInput):
+    reason = serializers.CharField(max_length=LONG_TEXT_MAX)
+
+
+class ReferralDeclineApi(ReferralApi):
+    """The receiving agency declines a sent referral, saying why."""
+
+    required_permissions = {"POST": "referrals.change_referral"}
+
+    @extend_schema(
+        request=ReasonInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
+    )
+    def post(self, request, referral_id: int):
+        referral = referral_for_user(request.user, referral_id, RECEIVER)
+        serializer = ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_decline(
+            actor=request.user,
+            referral=referral,
+            reason=serializer.validated_data["reason"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(referral_data(request.user, referral.pk))
+
+
+class ProgressInput(VersionInput):
+    note = serializers.CharField(max_length=LONG_TEXT_MAX)
+
+
+class ReferralProgressApi(ReferralApi):
+    """The receiving agency records progress; the case worker sees it on the timeline."""
+
+    required_permissions = {"POST": "referrals.change_referral"}
+
+    @extend_schema(
+        request=ProgressInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
+    )
+    def post(self, request, referral_id: int):
+        referral = referral_for_user(request.user, referral_id, RECEIVER)
+        serializer = ProgressInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_progress(
+            actor=request.user,
+            referral=referral,
+            note=serializer.validated_data["note"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(referral_data(request.user, referral.pk))
+
+
+class OutcomeInput(VersionInput):
+    outcome = serializers.CharField(max_length=LONG_TEXT_MAX)
+
+
+class ReferralCompleteApi(ReferralApi):
+    """The receiving agency records the outcome; its access to the case ends with it."""
+
+    required_permissions = {"POST": "referrals.change_referral"}
+
+    @extend_schema(
+        request=OutcomeInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
+    )
+    def post(self, request, referral_id: int):
+        referral = referral_for_user(request.user, referral_id, RECEIVER)
+        serializer = OutcomeInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_complete(
+            actor=request.user,
+            referral=referral,
+            outcome=serializer.validated_data["outcome"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(referral_data(request.user, referral.pk))
+
+
+class ReferralCancelApi(ReferralApi):
+    """The sending agency withdraws the referral; the receiver's access ends with it."""
+
+    required_permissions = {"POST": "referrals.add_referral"}
+
+    @extend_schema(
+        request=ReasonInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
+    )
+    def post(self, request, referral_id: int):
+        referral = referral_for_user(request.user, referral_id, SENDER)
+        serializer = ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_cancel(
+            actor=request.user,
+            referral=referral,
+            reason=serializer.validated_data["reason"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(referral_data(request.user, referral.pk))
+
+
+class ReferralRevokeApi(ReferralApi):
+    """A program manager of the case's lead agency ends the referral and its access."""
+
+    required_permissions = {"POST": "referrals.revoke_referral"}
+
+    @extend_schema(
+        request=ReasonInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
+    )
+    def post(self, request, referral_id: int):
+        referral = referral_for_user(request.user, referral_id, SENDER)
+        serializer = ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_revoke(
+            actor=request.user,
+            referral=referral,
+            reason=serializer.validated_data["reason"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return Response(referral_data(request.user, referral.pk))
+
+
+# --- Lists ----------------------------------------------------------------------------
+
+
+class ReferralListApi(generics.ListAPIView):
+    serializer_class = ReferralListOutput
+    permission_classes = [require_model_permission("referrals.view_referral")]
+    pagination_class = PageNumberPagination
+    filter_backends = []
+    query_serializer: type[serializers.Serializer]
+
+    def query(self) -> dict:
+        query = self.query_serializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+
+class InboxQuery(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=ReferralStatus.choices, required=False, help_text=_("Only referrals in this state.")
+    )
+
+
+class ReferralInboxApi(ReferralListApi):
+    """Referrals sent to the caller's agencies, newest first (drafts never)."""
+
+    query_serializer = InboxQuery
+
+    @extend_schema(parameters=[InboxQuery])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        user = self.request.user
+        return incoming_referrals(user, self.query().get("status")).annotate(
+            sees_case=_sees_case(user)
+        )
+
+
+class SentQuery(serializers.Serializer):
+    overdue = serializers.BooleanField(
+        default=False,
+        help_text=_("Only sent referrals still unanswered after their deadline, oldest first."),
+    )
+
+
+class ReferralSentApi(ReferralListApi):
+    """Referrals from the caller's agencies, drafts included, newest first."""
+
+    query_serializer = SentQuery
+
+    @extend_schema(parameters=[SentQuery])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        user = self.request.user
+        referrals = overdue_responses(user) if self.query()["overdue"] else outgoing_referrals(user)
+        return referrals.annotate(sees_case=_sees_case(user))
+
+
+class FlagBoardQuery(serializers.Serializer):
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    category = serializers.ChoiceField(choices=FlagCategory.choices, required=False)
+    source = serializers.ChoiceField(choices=FlagSource.choices, required=False)
+
+
+class FlagBoardApi(generics.ListAPIView):
+    """Unresolved flags the caller may see: most severe first, then oldest first.
+
+    Acknowledge or resolve one at /api/cases/{case_id}/flags/{id}/….
+    """
+
+    serializer_class = FlagBoardOutput
+    permission_classes = [require_model_permission("casework.view_flag")]
+    pagination_class = PageNumberPagination
+    filter_backends = []
+
+    @extend_schema(parameters=[FlagBoardQuery])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = FlagBoardQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return flags_board(self.request.user, **query.validated_data)
+
+
+# --- Lead agency transfer -------------------------------------------------------------
+
+
+class LeadTransferOfferInput(serializers.Serializer):
+    to_agency = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), help_text=_("Agency id.")
+    )
+    note = serializers.CharField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
+
+
+class CaseLeadTransferApi(CaseActionApi):
+    """A program manager of the lead agency offers the case's lead to another agency."""
+
+    required_permissions = {"POST": "referrals.add_leadtransfer"}
+
+    @extend_schema(
+        request=LeadTransferOfferInput, responses={201: LeadTransferOutput, **CASE_WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int):
+        case = case_for_user(request.user, case_id, CHANGE)
+        serializer = LeadTransferOfferInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        transfer = services.lead_transfer_offer(
+            actor=request.user, case=case, **serializer.validated_data
+        )
+        return Response(
+            LeadTransferOutput(lead_transfer_for_user(request.user, transfer.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class LeadTransferAcceptApi(CaseActionApi):
+    """A program manager of the offered agency takes the lead (the case is left unassigned)."""
+
+    required_permissions = {"POST": "referrals.change_leadtransfer"}
+
+    @extend_schema(request=None, responses={200: LeadTransferOutput, **TRANSFER_ERRORS})
+    def post(self, request, transfer_id: int):
+        transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
+        services.lead_transfer_accept(actor=request.user, transfer=transfer)
+        return Response(LeadTransferOutput(lead_transfer_for_user(request.user, transfer.pk)).data)
+
+
+class LeadTransferDeclineApi(CaseActionApi):
+    """A program manager of the offered agency declines the lead."""
+
+    required_permissions = {"POST": "referrals.change_leadtransfer"}
+
+    @extend_schema(request=None, responses={200: LeadTransferOutput, **TRANSFER_ERRORS})
+    def post(self, request, transfer_id: int):
+        transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
+        services.lead_transfer_decline(actor=request.user, transfer=transfer)
+        return Response(LeadTransferOutput(lead_transfer_for_user(request.user, transfer.pk)).data)
+
+
+class LeadTransferCancelApi(CaseActionApi):
+    """A program manager of the offering agency withdraws the offer."""
+
+    required_permissions = {"POST": "referrals.add_leadtransfer"}
+
+    @extend_schema(request=None, responses={200: LeadTransferOutput, **TRANSFER_ERRORS})
+    def post(self, request, transfer_id: int):
+        transfer = lead_transfer_for_user(request.user, transfer_id, OFFERING)
+        services.lead_transfer_cancel(actor=request.user, transfer=transfer)
+        return Response(LeadTransferOutput(lead_transfer_for_user(request.user, transfer.pk)).data)

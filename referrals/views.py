@@ -1,0 +1,549 @@
+"""Browser pages for referrals, consent, lead transfers and the flags board.
+
+Two sides, two funnels. The sending side works from a case it holds
+`change_case` on (`case_for_user`), and finds the referral among that case's.
+The receiving side has no grant on the case until it accepts, so it finds the
+referral among those addressed to its agencies (`incoming_referrals`) and is
+shown the case's name only while the referral is active and the case visible.
+Anything outside either funnel is a 404.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
+from casework.models import Flag
+from casework.selectors import case_viewer
+from casework.views import add_service_errors
+from referrals import services
+from referrals.forms import (
+    ConfirmForm,
+    ConsentForm,
+    FlagsBoardFilterForm,
+    InboxFilterForm,
+    OutcomeForm,
+    OutgoingFilterForm,
+    ProgressForm,
+    ReasonForm,
+    ReferralForm,
+    SendForm,
+    TransferDeclineForm,
+    TransferOfferForm,
+)
+from referrals.models import (
+    ConsentGivenBy,
+    LeadTransfer,
+    LeadTransferStatus,
+    Referral,
+    ReferralStatus,
+    ServiceType,
+    ShareScope,
+)
+from referrals.selectors import (
+    agencies_of,
+    consent_covering,
+    incoming_referrals,
+    outgoing_referrals,
+    overdue_responses,
+    referrals_of_case,
+)
+from referrals.selectors import (
+    flags_board as flags_board_selector,
+)
+
+LIST_PAGE_SIZE = 25
+FLAGS_PAGE_SIZE = 50
+DEFAULT_ANSWER_DAYS = 14
+METHODS = ["GET", "POST"]
+
+
+def _perform(request, form, action, *, success: str, redirect_to):
+    """Run a service for a valid form and redirect; or return (form, status) to
+    re-render with the form's or the service's errors (nothing was changed).
+
+    `redirect_to` is a URL, or a function of what the service returned.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return form, (400 if request.method == "POST" else 200)
+    try:
+        done = action(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return form, 400
+    messages.success(request, success)
+    return redirect(redirect_to(done) if callable(redirect_to) else redirect_to)
+
+
+def _posted(request):
+    """The form data of a POST, even an empty one (a bare confirmation); None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request, queryset, size: int):
+    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _with_case_visibility(referrals: QuerySet[Referral], user) -> QuerySet[Referral]:
+    """`case_visible`: whether the user may open the referral's case, in the same query."""
+    return referrals.annotate(case_visible=case_access_flag(user, VIEW, case_ref="case"))
+
+
+def _transfers_offered_to(user) -> QuerySet[LeadTransfer]:
+    """Lead transfers waiting for an answer from one of the user's agencies."""
+    return (
+        LeadTransfer.objects.filter(
+            to_agency__in=agencies_of(user).values("pk"), status=LeadTransferStatus.OFFERED
+        )
+        .select_related("case", "from_agency", "to_agency")
+        .order_by("offered_at", "pk")
+    )
+
+
+def _case_url(case) -> str:
+    return reverse("casework:case_detail", args=[case.pk])
+
+
+# --- Lists --------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("referrals.view_referral", raise_exception=True)
+@require_GET
+def inbox(request):
+    form = InboxFilterForm(request.GET)
+    if form.is_valid():
+        referrals = incoming_referrals(request.user, form.cleaned_data["status"] or None)
+    else:
+        referrals = Referral.objects.none()
+    page, query = _page(request, _with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
+    transfers = []
+    if request.user.has_perm("referrals.change_leadtransfer"):
+        transfers = list(_transfers_offered_to(request.user))
+    return render(
+        request,
+        "referrals/inbox.html",
+        {"form": form, "page": page, "query": query, "transfers": transfers},
+    )
+
+
+@login_required
+# The same rule as the API's sent list: any holder of view_referral; the list is
+# filtered to the user's agencies in SQL, so it is empty for a partner that sends none.
+@permission_required("referrals.view_referral", raise_exception=True)
+@require_GET
+def outgoing(request):
+    form = OutgoingFilterForm(request.GET)
+    only_overdue = form.is_valid() and form.cleaned_data["overdue"]
+    overdue = overdue_responses(request.user)
+    referrals = overdue if only_overdue else outgoing_referrals(request.user)
+    page, query = _page(request, _with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
+    return render(
+        request,
+        "referrals/outgoing.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "only_overdue": only_overdue,
+            "overdue_count": overdue.count(),
+        },
+    )
+
+
+@login_required
+@permission_required("casework.view_flag", raise_exception=True)
+@require_GET
+def flags_board(request):
+    form = FlagsBoardFilterForm(request.GET)
+    if form.is_valid():
+        flags = flags_board_selector(
+            request.user, **{k: v or None for k, v in form.cleaned_data.items()}
+        )
+    else:
+        flags = Flag.objects.none()
+    page, query = _page(request, flags, FLAGS_PAGE_SIZE)
+    return render(
+        request,
+        "referrals/flags_board.html",
+        {"form": form, "page": page, "query": query, "here": request.get_full_path()},
+    )
+
+
+# --- The sending side, from the case -------------------------------------------------------
+
+
+def _render_case_action(request, case, form, status, *, title, submit_label, **extra):
+    context = {
+        "case": case,
+        "viewer": case_viewer(request.user, case),
+        "form": form,
+        "title": title,
+        "submit_label": submit_label,
+        **extra,
+    }
+    return render(request, "referrals/case_action.html", context, status=status)
+
+
+@login_required
+@permission_required("referrals.add_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def referral_new(request, case_id: int):
+    case = case_for_user(request.user, case_id, CHANGE)
+    form = ReferralForm(
+        _posted(request),
+        case=case,
+        initial={
+            "response_deadline": timezone.localdate() + datetime.timedelta(days=DEFAULT_ANSWER_DAYS)
+        },
+    )
+    result = _perform(
+        request,
+        form,
+        lambda d: services.referral_create(actor=request.user, case=case, **d),
+        success=_("Referral saved as a draft. Check consent, then send it."),
+        redirect_to=lambda referral: reverse(
+            "referrals:referral_send", args=[case.pk, referral.pk]
+        ),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_case_action(
+        request, case, *result, title=_("New referral"), submit_label=_("Save draft")
+    )
+
+
+@login_required
+@permission_required("referrals.add_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def referral_send(request, case_id: int, referral_id: int):
+    case = case_for_user(request.user, case_id, CHANGE)
+    referral = get_object_or_404(referrals_of_case(case), pk=referral_id)
+    consent = None
+    is_draft = referral.status == ReferralStatus.DRAFT
+    if is_draft:
+        consent = consent_covering(
+            case=case,
+            agency=referral.to_agency,
+            purpose=referral.service_type,
+            scope=referral.share_scope,
+        )
+    may_override = request.user.has_perm("referrals.override_consent")
+    form = SendForm(_posted(request), with_override=consent is None and may_override)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.referral_send(
+            actor=request.user,
+            referral=referral,
+            consent_override_basis=d.get("consent_override_basis", ""),
+        ),
+        success=_("Referral sent to %(agency)s.") % {"agency": referral.to_agency.name},
+        redirect_to=_case_url(case),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_case_action(
+        request,
+        case,
+        *result,
+        title=_("Send the referral"),
+        # Without covering consent or the override, sending would only be refused.
+        submit_label=_("Send referral") if is_draft and (consent or may_override) else None,
+        referral=referral,
+        consent_checked=is_draft,
+        consent=consent,
+        may_override=may_override,
+    )
+
+
+def _sender_reason_page(request, case_id, referral_id, *, service, title, submit, success):
+    case = case_for_user(request.user, case_id, CHANGE)
+    referral = get_object_or_404(referrals_of_case(case), pk=referral_id)
+    form = ReasonForm(_posted(request))
+    result = _perform(
+        request,
+        form,
+        lambda d: service(actor=request.user, referral=referral, reason=d["reason"]),
+        success=success,
+        redirect_to=_case_url(case),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_case_action(
+        request, case, *result, title=title, submit_label=submit, referral=referral
+    )
+
+
+@login_required
+@permission_required("referrals.add_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def referral_cancel(request, case_id: int, referral_id: int):
+    return _sender_reason_page(
+        request,
+        case_id,
+        referral_id,
+        service=services.referral_cancel,
+        title=_("Cancel the referral"),
+        submit=_("Cancel referral"),
+        success=_("Referral cancelled; the agency's access to the case has ended."),
+    )
+
+
+@login_required
+@permission_required("referrals.revoke_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def referral_revoke(request, case_id: int, referral_id: int):
+    return _sender_reason_page(
+        request,
+        case_id,
+        referral_id,
+        service=services.referral_revoke,
+        title=_("Revoke the referral"),
+        submit=_("Revoke referral"),
+        success=_("Referral revoked; the agency's access to the case has ended."),
+    )
+
+
+def _consent_initial(request, case) -> dict:
+    """Defaults, and what a 'record consent' link from a draft referral pre-fills."""
+    initial = {
+        "scope": [ShareScope.IDENTITY.value],
+        "decision": "given",
+        "given_by": (
+            ConsentGivenBy.PARENT_GUARDIAN if case.returnee.is_minor else ConsentGivenBy.PERSON
+        ),
+    }
+    if (agency := request.GET.get("agency", "")).isdigit():
+        initial["agency"] = int(agency)
+    if (purpose := request.GET.get("purpose")) in ServiceType.values:
+        initial["purpose"] = purpose
+    if scope := [s for s in request.GET.getlist("scope") if s in ShareScope.values]:
+        initial["scope"] = scope
+    return initial
+
+
+@login_required
+@permission_required("referrals.add_consentrecord", raise_exception=True)
+@require_http_methods(METHODS)
+def consent_new(request, case_id: int):
+    case = case_for_user(request.user, case_id, CHANGE)
+    form = ConsentForm(_posted(request), case=case, initial=_consent_initial(request, case))
+    result = _perform(
+        request,
+        form,
+        lambda d: services.consent_record(actor=request.user, case=case, **d),
+        success=_("Consent recorded."),
+        redirect_to=_case_url(case),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_case_action(
+        request, case, *result, title=_("Record consent"), submit_label=_("Record consent")
+    )
+
+
+@login_required
+@permission_required("referrals.add_leadtransfer", raise_exception=True)
+@require_http_methods(METHODS)
+def transfer_offer(request, case_id: int):
+    case = case_for_user(request.user, case_id, CHANGE)
+    form = TransferOfferForm(_posted(request), case=case)
+    result = _perform(
+        request,
+        form,
+        lambda d: services.lead_transfer_offer(actor=request.user, case=case, **d),
+        success=_("Transfer offered. The case stays with your agency until it is accepted."),
+        redirect_to=_case_url(case),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_case_action(
+        request,
+        case,
+        *result,
+        title=_("Transfer the lead agency"),
+        submit_label=_("Offer the transfer"),
+    )
+
+
+@login_required
+@permission_required("referrals.add_leadtransfer", raise_exception=True)
+@require_http_methods(METHODS)
+def transfer_withdraw(request, case_id: int, transfer_id: int):
+    case = case_for_user(request.user, case_id, CHANGE)
+    transfer = get_object_or_404(case.lead_transfers.select_related("to_agency"), pk=transfer_id)
+    form = ConfirmForm(_posted(request))
+    result = _perform(
+        request,
+        form,
+        lambda d: services.lead_transfer_cancel(actor=request.user, transfer=transfer),
+        success=_("Transfer offer withdrawn."),
+        redirect_to=_case_url(case),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_case_action(
+        request,
+        case,
+        *result,
+        title=_("Withdraw the transfer offer"),
+        submit_label=_("Withdraw offer"),
+        transfer=transfer,
+    )
+
+
+# --- The receiving side ---------------------------------------------------------------------
+
+
+def _incoming(request, referral_id: int) -> Referral:
+    referrals = _with_case_visibility(incoming_referrals(request.user), request.user)
+    return get_object_or_404(referrals, pk=referral_id)
+
+
+def _render_incoming(request, form, status, *, title, submit_label, **extra):
+    context = {"form": form, "title": title, "submit_label": submit_label, **extra}
+    return render(request, "referrals/incoming_action.html", context, status=status)
+
+
+def _incoming_page(request, referral_id, *, form_class, action, title, submit, success):
+    referral = _incoming(request, referral_id)
+    form = form_class(_posted(request))
+    result = _perform(
+        request,
+        form,
+        lambda d: action(referral, d),
+        success=success,
+        redirect_to=reverse("referrals:inbox"),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_incoming(request, *result, title=title, submit_label=submit, referral=referral)
+
+
+@login_required
+@permission_required("referrals.change_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def incoming_accept(request, referral_id: int):
+    return _incoming_page(
+        request,
+        referral_id,
+        form_class=ConfirmForm,
+        action=lambda r, d: services.referral_accept(actor=request.user, referral=r),
+        title=_("Accept the referral"),
+        submit=_("Accept"),
+        success=_("Referral accepted. Your agency can now open the shared part of the case."),
+    )
+
+
+@login_required
+@permission_required("referrals.change_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def incoming_decline(request, referral_id: int):
+    return _incoming_page(
+        request,
+        referral_id,
+        form_class=ReasonForm,
+        action=lambda r, d: services.referral_decline(
+            actor=request.user, referral=r, reason=d["reason"]
+        ),
+        title=_("Decline the referral"),
+        submit=_("Decline"),
+        success=_("Referral declined."),
+    )
+
+
+@login_required
+@permission_required("referrals.change_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def incoming_progress(request, referral_id: int):
+    return _incoming_page(
+        request,
+        referral_id,
+        form_class=ProgressForm,
+        action=lambda r, d: services.referral_progress(
+            actor=request.user, referral=r, note=d["note"]
+        ),
+        title=_("Record progress"),
+        submit=_("Save progress"),
+        success=_("Progress recorded; the case worker sees it on the case timeline."),
+    )
+
+
+@login_required
+@permission_required("referrals.change_referral", raise_exception=True)
+@require_http_methods(METHODS)
+def incoming_complete(request, referral_id: int):
+    return _incoming_page(
+        request,
+        referral_id,
+        form_class=OutcomeForm,
+        action=lambda r, d: services.referral_complete(
+            actor=request.user, referral=r, outcome=d["outcome"]
+        ),
+        title=_("Complete the referral"),
+        submit=_("Complete"),
+        success=_("Referral completed. Your agency's access to the case has ended."),
+    )
+
+
+@login_required
+@permission_required("referrals.change_leadtransfer", raise_exception=True)
+@require_http_methods(METHODS)
+def transfer_accept(request, transfer_id: int):
+    transfer = get_object_or_404(_transfers_offered_to(request.user), pk=transfer_id)
+    form = ConfirmForm(_posted(request))
+    result = _perform(
+        request,
+        form,
+        lambda d: services.lead_transfer_accept(actor=request.user, transfer=transfer),
+        success=_("Your agency now leads this case. Assign a social worker."),
+        redirect_to=reverse("casework:case_detail", args=[transfer.case_id]),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_incoming(
+        request,
+        *result,
+        title=_("Take the lead of the case"),
+        submit_label=_("Accept the transfer"),
+        transfer=transfer,
+    )
+
+
+@login_required
+@permission_required("referrals.change_leadtransfer", raise_exception=True)
+@require_http_methods(METHODS)
+def transfer_decline(request, transfer_id: int):
+    transfer = get_object_or_404(_transfers_offered_to(request.user), pk=transfer_id)
+    form = TransferDeclineForm(_posted(request))
+    result = _perform(
+        request,
+        form,
+        lambda d: services.lead_transfer_decline(
+            actor=request.user, transfer=transfer, note=d["note"]
+        ),
+        success=_("Transfer declined."),
+        redirect_to=reverse("referrals:inbox"),
+    )
+    if not isinstance(result, tuple):
+        return result
+    return _render_incoming(
+        request,
+        *result,
+        title=_("Decline the transfer"),
+        submit_label=_("Decline the transfer"),
+        transfer=transfer,
+    )

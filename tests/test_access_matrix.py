@@ -1,0 +1,348 @@
+"""The access matrix of docs/access.md, asserted over HTTP for every page and endpoint.
+
+Each URL has a row: which roles may use it (✓: the request is not refused —
+any status but 401/403/404 and never a 5xx; a write with an empty body may
+answer 400) and which are refused, with what. Every request runs against a
+fresh world, so one role's write never changes what the next one sees.
+`test_every_url_has_a_row` fails when a URL is added without one.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from casework import services as casework
+from casework.models import FollowUp
+from referrals import services as referrals
+from referrals.models import AgencyKind, Role
+from returnees.services import family_contact_add
+from tests.casework.helpers import flag, note, triage
+
+OK = "ok"
+REFUSED = (403, 404)  # refused by role or by relationship: both reveal nothing
+ROLES = [
+    "social_worker",
+    "program_manager",
+    "police_liaison",
+    "partner",
+    "auditor",
+    "outsider",
+    "outsider_manager",
+    "anonymous",
+]
+
+# Profiles: the expectation of each role. `anonymous` is sent to sign in (page) or 401/403 (API).
+CASE_TEAM = {
+    "social_worker": OK,
+    "program_manager": OK,
+    "police_liaison": REFUSED,
+    "partner": REFUSED,
+    "auditor": 403,
+    "outsider": 404,
+    "outsider_manager": 404,
+}
+MANAGER_OF_CASE = {**CASE_TEAM, "social_worker": 403, "outsider": 403}
+CASE_READERS = {**CASE_TEAM, "police_liaison": OK, "partner": OK}
+FLAG_WORKERS = {**CASE_TEAM, "police_liaison": OK, "partner": 403}
+RECEIVING_SIDE = {
+    "social_worker": REFUSED,
+    "program_manager": REFUSED,
+    "police_liaison": REFUSED,
+    "partner": OK,
+    "auditor": 403,
+    "outsider": REFUSED,
+    "outsider_manager": REFUSED,
+}
+RECEIVING_MANAGER = {  # the lead transfer is offered to agency C; A's people cannot answer it
+    "social_worker": REFUSED,
+    "program_manager": REFUSED,
+    "police_liaison": REFUSED,
+    "partner": REFUSED,
+    "auditor": 403,
+    "outsider": REFUSED,
+    "outsider_manager": REFUSED,
+}
+CASE_WORKERS_LISTS = {  # lists filtered to what the user may see; a role without them: 403
+    "social_worker": OK,
+    "program_manager": OK,
+    "police_liaison": OK,
+    "partner": OK,
+    "auditor": 403,
+    "outsider": OK,
+    "outsider_manager": OK,
+}
+REFERRAL_LISTS = {**CASE_WORKERS_LISTS}
+FLAGS_BOARD = {**CASE_WORKERS_LISTS, "partner": 403}
+INTAKE = {**CASE_WORKERS_LISTS, "police_liaison": 403, "partner": 403}
+SIGNED_IN = dict.fromkeys(ROLES[:-1], OK)
+PUBLIC = dict.fromkeys(ROLES, OK)
+
+# url name -> (method, profile, URL kwargs taken from the world)
+MATRIX = {
+    "home": ("get", PUBLIC, []),  # a redirect to the caseload, which asks to sign in
+    "login": ("get", PUBLIC, []),
+    "logout": ("post", PUBLIC, []),
+    "healthz": ("get", PUBLIC, []),
+    "notifications": ("get", SIGNED_IN, []),
+    "notification_preferences": ("get", SIGNED_IN, []),
+    "api-schema": ("get", SIGNED_IN, []),
+    "api-docs": ("get", SIGNED_IN, []),
+    # Intake and the caseload.
+    "returnees:intake": ("get", INTAKE, []),
+    "returnees:duplicate_check": ("post", INTAKE, []),
+    "api-returnee-register": ("post", INTAKE, []),
+    "casework:caseload": ("get", CASE_WORKERS_LISTS, []),
+    "api-case-list": ("get", CASE_WORKERS_LISTS, []),
+    # Reading a case.
+    "casework:case_detail": ("get", CASE_READERS, ["case_id"]),
+    "casework:timeline": ("get", CASE_READERS, ["case_id"]),
+    "api-case-detail": ("get", CASE_READERS, ["case_id"]),
+    "api-case-timeline": ("get", CASE_READERS, ["case_id"]),
+    "api-case-notes": ("get", CASE_READERS, ["case_id"]),
+    "api-case-note": ("get", CASE_READERS, ["case_id", "note_id"]),
+    # Working a case.
+    "casework:triage_new": ("post", CASE_TEAM, ["case_id"]),
+    "casework:triage_decide": ("post", MANAGER_OF_CASE, ["case_id", "assessment_id"]),
+    "casework:pathway_set": ("post", CASE_TEAM, ["case_id"]),
+    "casework:custody_start": ("post", CASE_TEAM, ["case_id"]),
+    "casework:custody_end": ("post", CASE_TEAM, ["case_id", "episode_id"]),
+    "casework:goal_new": ("post", CASE_TEAM, ["case_id"]),
+    "casework:goal_edit": ("post", CASE_TEAM, ["case_id", "goal_id"]),
+    "casework:note_new": ("post", CASE_TEAM, ["case_id"]),
+    "casework:note_amend": ("post", {**CASE_TEAM, "program_manager": 404}, ["case_id", "note_id"]),
+    "casework:review_new": ("post", CASE_TEAM, ["case_id"]),
+    "casework:case_close": ("post", CASE_TEAM, ["case_id"]),
+    "casework:case_reopen": ("post", CASE_TEAM, ["case_id"]),
+    "casework:followup_complete": ("post", CASE_TEAM, ["case_id", "followup_id"]),
+    "returnees:family_contact_new": ("post", CASE_TEAM, ["case_id"]),
+    "returnees:family_contact_delete": ("post", CASE_TEAM, ["case_id", "contact_id"]),
+    "api-case-triage": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-triage-decision": ("post", MANAGER_OF_CASE, ["case_id", "assessment_id"]),
+    "api-case-pathway": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-custody": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-custody-end": ("post", CASE_TEAM, ["case_id", "episode_id"]),
+    "api-case-goals": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-goal": ("patch", CASE_TEAM, ["case_id", "goal_id"]),
+    "api-case-note-amend": (
+        "post",
+        {**CASE_TEAM, "program_manager": REFUSED},
+        ["case_id", "note_id"],
+    ),
+    "api-case-reviews": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-close": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-reopen": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-family-contacts": ("get", CASE_TEAM, ["case_id"]),
+    "api-case-family-contact": ("delete", CASE_TEAM, ["case_id", "contact_id"]),
+    # Flags.
+    "casework:flag_new": ("post", FLAG_WORKERS, ["case_id"]),
+    "casework:flag_acknowledge": ("post", FLAG_WORKERS, ["case_id", "flag_id"]),
+    "casework:flag_resolve": ("post", FLAG_WORKERS, ["case_id", "flag_id"]),
+    "api-case-flags": ("post", FLAG_WORKERS, ["case_id"]),
+    "api-case-flag-acknowledge": ("post", FLAG_WORKERS, ["case_id", "flag_id"]),
+    "api-case-flag-resolve": ("post", FLAG_WORKERS, ["case_id", "flag_id"]),
+    "referrals:flags_board": ("get", FLAGS_BOARD, []),
+    "api-flags-board": ("get", FLAGS_BOARD, []),
+    # Referrals, consent and lead transfer: the sending side (the case team).
+    "referrals:referral_new": ("post", CASE_TEAM, ["case_id"]),
+    "referrals:referral_send": ("post", CASE_TEAM, ["case_id", "draft_id"]),
+    "referrals:referral_cancel": ("post", CASE_TEAM, ["case_id", "referral_id"]),
+    "referrals:referral_revoke": ("post", MANAGER_OF_CASE, ["case_id", "referral_id"]),
+    "referrals:consent_new": ("post", CASE_TEAM, ["case_id"]),
+    "referrals:transfer_offer": ("post", MANAGER_OF_CASE, ["case_id"]),
+    "referrals:transfer_withdraw": ("post", MANAGER_OF_CASE, ["case_id", "transfer_id"]),
+    "api-case-referrals": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-consents": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-lead-transfer": ("post", MANAGER_OF_CASE, ["case_id"]),
+    "api-referral-send": ("post", CASE_TEAM, ["draft_id"]),
+    "api-referral-cancel": ("post", CASE_TEAM, ["referral_id"]),
+    "api-referral-revoke": ("post", MANAGER_OF_CASE, ["referral_id"]),
+    "api-referral-detail": (
+        "get",
+        {**CASE_TEAM, "partner": OK},
+        ["referral_id"],
+    ),
+    "api-lead-transfer-cancel": ("post", MANAGER_OF_CASE, ["transfer_id"]),
+    # The receiving side.
+    "referrals:inbox": ("get", REFERRAL_LISTS, []),
+    "referrals:outgoing": ("get", REFERRAL_LISTS, []),
+    "api-referral-inbox": ("get", REFERRAL_LISTS, []),
+    "api-referral-sent": ("get", REFERRAL_LISTS, []),
+    "referrals:incoming_accept": ("post", RECEIVING_SIDE, ["sent_id"]),
+    "referrals:incoming_decline": ("post", RECEIVING_SIDE, ["sent_id"]),
+    "referrals:incoming_progress": ("post", RECEIVING_SIDE, ["referral_id"]),
+    "referrals:incoming_complete": ("post", RECEIVING_SIDE, ["referral_id"]),
+    "api-referral-accept": ("post", RECEIVING_SIDE, ["sent_id"]),
+    "api-referral-decline": ("post", RECEIVING_SIDE, ["sent_id"]),
+    "api-referral-progress": ("post", RECEIVING_SIDE, ["referral_id"]),
+    "api-referral-complete": ("post", RECEIVING_SIDE, ["referral_id"]),
+    "referrals:transfer_accept": ("post", RECEIVING_MANAGER, ["transfer_id"]),
+    "referrals:transfer_decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
+    "api-lead-transfer-accept": ("post", RECEIVING_MANAGER, ["transfer_id"]),
+    "api-lead-transfer-decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
+}
+
+URL_KWARGS = {
+    "draft_id": "referral_id",
+    "sent_id": "referral_id",
+}
+
+
+def all_url_names():
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.app_name == "admin":
+                    continue
+                yield from walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_a_row():
+    assert all_url_names() == set(MATRIX)
+
+
+@pytest.fixture
+def world(cast, register):
+    """One case of agency A with one of everything, seen by each kind of relationship."""
+    superuser = get_user_model().objects.create_superuser("root", "root@homeward.example", None)
+    referrals.agency_set_jurisdiction(
+        actor=superuser, agency=cast.police_agency, regions=["bishkek"]
+    )
+    case = register(region="bishkek")
+    triage(cast.social_worker, case, "unsettled")  # in police jurisdiction from now on
+    pending = triage(cast.social_worker, case, "violent")
+    goal = casework.goal_add(
+        actor=cast.social_worker,
+        case=case,
+        domain="housing",
+        description="Flat",
+        owner_agency=cast.agency_a,
+        target_date=None,
+    )
+    written = note(cast.social_worker, case, "all_agencies")
+    raised = flag(cast.social_worker, case)
+    episode = casework.custody_start(
+        actor=cast.social_worker,
+        case=case,
+        facility="SIZO-1",
+        started_on=timezone.localdate() - datetime.timedelta(days=2),
+        segregated=True,
+    )
+    followup = FollowUp.objects.create(case=case, months=6, due_on=timezone.localdate())
+    contact = family_contact_add(
+        actor=cast.social_worker,
+        case=case,
+        name="Гульнара",
+        relationship="mother",
+        warning_channel=True,
+    )
+    for service in ("job_placement", "vocational_training"):
+        referrals.consent_record(
+            actor=cast.social_worker,
+            case=case,
+            agency=cast.employer,
+            purpose=service,
+            scope=["identity", "shared_notes"],
+            decision="given",
+            given_by="person",
+        )
+
+    def referral(service):
+        return referrals.referral_create(
+            actor=cast.social_worker,
+            case=case,
+            to_agency=cast.employer,
+            service_type=service,
+            reason="Work.",
+            response_deadline=timezone.localdate() + datetime.timedelta(days=5),
+            share_scope=["identity", "shared_notes"],
+        )
+
+    accepted = referral("job_placement")
+    referrals.referral_send(actor=cast.social_worker, referral=accepted)
+    referrals.referral_accept(actor=cast.partner, referral=accepted)
+    sent = referral("vocational_training")
+    referrals.referral_send(actor=cast.social_worker, referral=sent)
+    draft = referral("job_placement")
+    agency_c = referrals.agency_create(
+        actor=None, name="Chuy Social Services", kind=AgencyKind.SOCIAL_SERVICES, region="chuy"
+    )
+    referrals.staff_member_create(
+        actor=None,
+        username="chuy.pm",
+        password=None,
+        password_hash="!",
+        role=Role.PROGRAM_MANAGER,
+        agencies=[agency_c],
+    )
+    transfer = referrals.lead_transfer_offer(
+        actor=cast.program_manager, case=case, to_agency=agency_c
+    )
+    return {
+        "case_id": case.pk,
+        "assessment_id": pending.pk,
+        "goal_id": goal.pk,
+        "note_id": written.pk,
+        "flag_id": raised.pk,
+        "episode_id": episode.pk,
+        "followup_id": followup.pk,
+        "contact_id": contact.pk,
+        "referral_id": accepted.pk,
+        "sent_id": sent.pk,
+        "draft_id": draft.pk,
+        "transfer_id": transfer.pk,
+    }
+
+
+class Rollback(Exception):
+    """Undo one request's writes, so every role meets the same world."""
+
+
+def request_as(cast, client, client_of, role, name, method, url):
+    http = client if role == "anonymous" else client_of(getattr(cast, role))
+    send = getattr(http, method)
+    response = None
+    try:
+        with transaction.atomic():
+            if name.startswith("api-") and method != "get":
+                response = send(url, content_type="application/json")
+            else:
+                response = send(url)
+            raise Rollback
+    except Rollback:
+        pass
+    return response
+
+
+def check(name, role, expected, response) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return f"{role}: server error {status}"
+    if expected == OK:
+        return None if status not in (401, 403, 404) else f"{role}: refused with {status}"
+    if expected == "login":
+        if name.startswith("api-"):
+            return None if status in (401, 403) else f"anonymous: {status}, expected 401/403"
+        signs_in = status == 302 and response.url.startswith(reverse("login"))
+        return None if signs_in else f"anonymous: {status}, expected a redirect to sign in"
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    return None if status in allowed else f"{role}: {status}, expected {allowed}"
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access_matrix(cast, client, client_of, world, name):
+    method, profile, keys = MATRIX[name]
+    url = reverse(name, kwargs={URL_KWARGS.get(k, k): world[k] for k in keys})
+    problems = []
+    for role in ROLES:
+        response = request_as(cast, client, client_of, role, name, method, url)
+        if problem := check(name, role, profile.get(role, "login"), response):
+            problems.append(problem)
+    assert not problems, f"{method.upper()} {name}: " + "; ".join(problems)
