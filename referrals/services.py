@@ -12,15 +12,19 @@ import logging
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import Case, CaseGroupObjectPermission, CaseStatus, CaseUserObjectPermission
-from referrals.grants import police_condition, sync_case_grants, sync_police_grants
+from referrals.grants import (
+    POLICE_PERMISSIONS,
+    police_condition,
+    sync_case_grants,
+    sync_police_grants,
+)
 from referrals.models import (
     ACTIVE_STATUSES,
     Agency,
@@ -694,12 +698,34 @@ def agency_set_jurisdiction(*, actor, agency: Agency, regions: Sequence[str]) ->
         return agency
     in_changed_regions = Case.objects.filter(returnee__region__in=changed)
     list(in_changed_regions.order_by("pk").select_for_update(of=("self",)).values_list("pk"))
+    # Cases the police rule now covers get the police permissions in one bulk
+    # insert (whatever else the agency holds there stays justified). Only cases
+    # where it holds grants the rule no longer covers are recomputed one by one.
+    covered = in_changed_regions.filter(returnee__region__in=new).filter(police_condition())
+    permissions = list(
+        Permission.objects.filter(
+            content_type__app_label="casework", codename__in=POLICE_PERMISSIONS
+        )
+    )
+    agency_grants = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id)
+    before = agency_grants.count()
+    CaseGroupObjectPermission.objects.bulk_create(
+        [
+            CaseGroupObjectPermission(
+                group_id=agency.group_id, permission=permission, content_object_id=case_id
+            )
+            for case_id in covered.values_list("pk", flat=True).iterator(chunk_size=5000)
+            for permission in permissions
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    added, removed = agency_grants.count() - before, 0
     held = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id).values(
         "content_object_id"
     )
-    concerned = in_changed_regions.filter(police_condition() | Q(pk__in=held)).order_by("pk")
-    added = removed = 0
-    for case in concerned:
+    uncovered = in_changed_regions.filter(pk__in=held).exclude(pk__in=covered.values("pk"))
+    for case in uncovered.order_by("pk"):
         case_added, case_removed = sync_case_grants(case, agency)
         added, removed = added + case_added, removed + case_removed
     logger.info(
