@@ -68,13 +68,17 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _perform(request, form, action, *, success: str, case, conflict_form=None):
-    """Run a service for a valid form: redirect to the case on success, or return
-    (form, status, current) to re-render with the service's errors."""
+def perform_form_action(request, form, action, *, success: str, redirect_to, conflict_form=None):
+    """Run a service for a valid form and redirect; or return (form, status, current)
+    to re-render with the form's or the service's errors (nothing was changed).
+
+    `redirect_to` is a URL, or a function of what the service returned. A stale
+    version (ConcurrentEdit) re-renders `conflict_form` with the stored record.
+    """
     if request.method != "POST" or not form.is_valid():
         return form, (400 if request.method == "POST" else 200), None
     try:
-        action(form.cleaned_data)
+        done = action(form.cleaned_data)
     except services.ConcurrentEdit as exc:
         # Show what is stored now; saving again applies the person's values on top of it.
         data = request.POST.copy()
@@ -87,7 +91,19 @@ def _perform(request, form, action, *, success: str, case, conflict_form=None):
         add_service_errors(form, exc)
         return form, 400, None
     messages.success(request, success)
-    return redirect("casework:case_detail", case_id=case.pk)
+    return redirect(redirect_to(done) if callable(redirect_to) else redirect_to)
+
+
+def _perform(request, form, action, *, success: str, case, conflict_form=None):
+    """perform_form_action for a case page: success returns to the case."""
+    return perform_form_action(
+        request,
+        form,
+        action,
+        success=success,
+        redirect_to=reverse("casework:case_detail", args=[case.pk]),
+        conflict_form=conflict_form,
+    )
 
 
 def _render_action(request, template, case, form, status, current=None, **extra):

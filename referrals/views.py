@@ -10,12 +10,10 @@ Anything outside either funnel is a 404.
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
 from casework.models import Flag
 from casework.selectors import case_viewer
-from casework.views import add_service_errors
+from casework.views import perform_form_action as _perform
 from referrals import services
 from referrals.forms import (
     ConfirmForm,
@@ -65,23 +63,6 @@ LIST_PAGE_SIZE = 25
 FLAGS_PAGE_SIZE = 50
 DEFAULT_ANSWER_DAYS = 14
 METHODS = ["GET", "POST"]
-
-
-def _perform(request, form, action, *, success: str, redirect_to):
-    """Run a service for a valid form and redirect; or return (form, status) to
-    re-render with the form's or the service's errors (nothing was changed).
-
-    `redirect_to` is a URL, or a function of what the service returned.
-    """
-    if request.method != "POST" or not form.is_valid():
-        return form, (400 if request.method == "POST" else 200)
-    try:
-        done = action(form.cleaned_data)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return form, 400
-    messages.success(request, success)
-    return redirect(redirect_to(done) if callable(redirect_to) else redirect_to)
 
 
 def _posted(request):
@@ -185,9 +166,10 @@ def flags_board(request):
 # --- The sending side, from the case -------------------------------------------------------
 
 
-def _render_case_action(request, case, form, status, *, title, submit_label, **extra):
+def _render_case_action(request, case, form, status, current=None, *, title, submit_label, **extra):
     context = {
         "case": case,
+        "current": current,
         "viewer": case_viewer(request.user, case),
         "form": form,
         "title": title,
@@ -413,8 +395,14 @@ def _incoming(request, referral_id: int) -> Referral:
     return get_object_or_404(referrals, pk=referral_id)
 
 
-def _render_incoming(request, form, status, *, title, submit_label, **extra):
-    context = {"form": form, "title": title, "submit_label": submit_label, **extra}
+def _render_incoming(request, form, status, current=None, *, title, submit_label, **extra):
+    context = {
+        "form": form,
+        "current": current,
+        "title": title,
+        "submit_label": submit_label,
+        **extra,
+    }
     return render(request, "referrals/incoming_action.html", context, status=status)
 
 

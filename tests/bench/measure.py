@@ -232,7 +232,7 @@ def time_bare_sql(statements: list[str]) -> tuple[list[float], list[list[float]]
 
     Returns the milliseconds of each run, and of each statement across runs.
     The captured SQL has its parameters inlined, so it runs without parameters
-    (and a '%' in a LIKE pattern is not taken for a placeholder).
+    (and a '%' in a LIKE pattern is not taken for a parameter marker).
     """
     if not statements:
         return [], []
