@@ -4,6 +4,7 @@ agency A (Bishkek social services) works the cases; agency B (Osh social
 services) is the outsider's agency and must see nothing of A's cases.
 """
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -16,7 +17,8 @@ from returnees.services import returnee_register
 from tests.factories import PersonDetailsFactory
 
 PASSWORD = "correct-horse-battery"
-TEST_BROKER = "redis://127.0.0.1:6379/14"
+# Overridable so two checkouts can run their suites side by side.
+TEST_BROKER = os.environ.get("HOMEWARD_TEST_BROKER", "redis://127.0.0.1:6379/14")
 
 
 def pytest_configure(config):
