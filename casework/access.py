@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Subquery
 from django.http import Http404
 
+from audit.services import audit_refusal
 from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 
 VIEW = "view_case"
@@ -51,10 +52,15 @@ def cases_for_user(user, codename: str = VIEW) -> QuerySet[Case]:
 
 
 def case_for_user(user, case_id, codename: str = VIEW) -> Case:
-    """The case, if the user holds the permission on it; otherwise Http404."""
+    """The case, if the user holds the permission on it; otherwise Http404.
+
+    Every refusal is written to the audit trail (`access_refused`), missing and
+    forbidden alike: the trail may know what the response does not say.
+    """
     try:
         case_id = int(case_id)
     except (TypeError, ValueError):
+        audit_refusal(object_type="casework.case", object_id=case_id)
         raise Http404 from None
     case = (
         cases_for_user(user, codename)
@@ -63,5 +69,6 @@ def case_for_user(user, case_id, codename: str = VIEW) -> Case:
         .first()
     )
     if case is None:
+        audit_refusal(object_type="casework.case", object_id=case_id, case_id=case_id)
         raise Http404
     return case

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.selectors import in_lead_agency
 from casework import services
 from casework.access import case_for_user
 from casework.filters import CaseFilter
@@ -152,6 +153,8 @@ def case_detail(request, case_id: int):
         "notes": notes_visible_to(viewer, case)[:5],
         "can_register_dependent": request.user.has_perm("returnees.add_returnee"),
         "indicators": INDICATORS,
+        # Called by the template only for holders of the access-log permission (one query).
+        "in_lead_agency": lambda: in_lead_agency(request.user, case),
     }
     if viewer.on_team:
         context["referral_panel"] = case_referral_panel(case)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("returnees/", include("returnees.urls")),
     path("cases/", include("casework.urls")),
     path("referrals/", include("referrals.urls")),
+    path("audit/", include("audit.urls")),
     path("notifications/", notifications, name="notifications"),
     path("notifications/preferences/", notification_preferences, name="notification_preferences"),
     path("api/", include(api_urlpatterns)),

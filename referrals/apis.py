@@ -28,6 +28,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from audit.services import audit_refusal
 from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
 from casework.apis import CaseActionApi, PersonNameField
 from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource, reference_for
@@ -90,6 +91,7 @@ def referral_for_user(user, referral_id: int, side: str = EITHER) -> Referral:
         .first()
     )
     if referral is None:
+        audit_refusal(object_type="referrals.referral", object_id=referral_id)
         raise Http404
     return referral
 
@@ -113,6 +115,7 @@ def lead_transfer_for_user(user, transfer_id: int, side: str = EITHER) -> LeadTr
         .first()
     )
     if transfer is None:
+        audit_refusal(object_type="referrals.leadtransfer", object_id=transfer_id)
         raise Http404
     return transfer
 

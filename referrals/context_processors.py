@@ -11,6 +11,7 @@ _NAVIGATION = (
     ("referrals:inbox", _("Inbox"), "referrals.view_referral"),
     ("referrals:outgoing", _("Sent referrals"), "referrals.add_referral"),
     ("referrals:flags_board", _("Flags board"), "casework.view_flag"),
+    ("audit:events", _("Audit trail"), "audit.view_auditevent"),
     ("api-docs", _("API"), None),
 )
 

@@ -52,6 +52,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "referrals.revoke_referral",
         "referrals.add_leadtransfer",
         "referrals.change_leadtransfer",
+        # The access log of the cases their agency leads (the audit trail of that case only).
+        "audit.view_case_access_log",
     ],
     Role.POLICE_LIAISON: [
         "casework.view_case",
@@ -62,7 +64,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_RECEIVING,
     ],
     Role.PARTNER_STAFF: ["casework.view_case", "casework.view_note", *_RECEIVING],
-    Role.AUDITOR: [],
+    # The whole audit trail, and no case content: no casework permission at all.
+    Role.AUDITOR: ["audit.view_auditevent"],
 }
 
 

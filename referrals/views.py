@@ -13,12 +13,14 @@ import datetime
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.services import audit_refusal
 from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
 from casework.models import Flag
 from casework.selectors import case_viewer
@@ -390,9 +392,18 @@ def transfer_withdraw(request, case_id: int, transfer_id: int):
 # --- The receiving side ---------------------------------------------------------------------
 
 
+def _found_or_refused(queryset, pk: int, object_type: str):
+    """The receiving side's funnel: the row, or a 404 written to the audit trail."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        audit_refusal(object_type=object_type, object_id=pk)
+        raise Http404
+    return found
+
+
 def _incoming(request, referral_id: int) -> Referral:
     referrals = _with_case_visibility(incoming_referrals(request.user), request.user)
-    return get_object_or_404(referrals, pk=referral_id)
+    return _found_or_refused(referrals, referral_id, "referrals.referral")
 
 
 def _render_incoming(request, form, status, current=None, *, title, submit_label, **extra):
@@ -491,7 +502,9 @@ def incoming_complete(request, referral_id: int):
 @permission_required("referrals.change_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_accept(request, transfer_id: int):
-    transfer = get_object_or_404(_transfers_offered_to(request.user), pk=transfer_id)
+    transfer = _found_or_refused(
+        _transfers_offered_to(request.user), transfer_id, "referrals.leadtransfer"
+    )
     form = ConfirmForm(_posted(request))
     result = _perform(
         request,
@@ -515,7 +528,9 @@ def transfer_accept(request, transfer_id: int):
 @permission_required("referrals.change_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_decline(request, transfer_id: int):
-    transfer = get_object_or_404(_transfers_offered_to(request.user), pk=transfer_id)
+    transfer = _found_or_refused(
+        _transfers_offered_to(request.user), transfer_id, "referrals.leadtransfer"
+    )
     form = TransferDeclineForm(_posted(request))
     result = _perform(
         request,

@@ -79,6 +79,9 @@ REFERRAL_LISTS = {**CASE_WORKERS_LISTS}
 FLAGS_BOARD = {**CASE_WORKERS_LISTS, "partner": 403}
 INTAKE = {**CASE_WORKERS_LISTS, "police_liaison": 403, "partner": 403}
 SIGNED_IN = dict.fromkeys(ROLES[:-1], OK)
+AUDITOR_ONLY = {**dict.fromkeys(ROLES[:-1], 403), "auditor": OK}
+# The auditor on any case; the program manager of the lead agency; another agency's PM: 404.
+ACCESS_LOG = {**AUDITOR_ONLY, "program_manager": OK, "outsider_manager": 404}
 PUBLIC = dict.fromkeys(ROLES, OK)
 
 # url name -> (method, profile, URL kwargs taken from the world)
@@ -183,6 +186,9 @@ MATRIX = {
     "referrals:transfer_decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
     "api-lead-transfer-accept": ("post", RECEIVING_MANAGER, ["transfer_id"]),
     "api-lead-transfer-decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
+    # The audit trail.
+    "audit:events": ("get", AUDITOR_ONLY, []),
+    "audit:case_access_log": ("get", ACCESS_LOG, ["case_id"]),
 }
 
 URL_KWARGS = {
