@@ -39,6 +39,27 @@ def pytest_configure(config):
     app.conf.broker_url = TEST_BROKER
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    _allow_flushing_the_audit_trail()
+
+
+def _allow_flushing_the_audit_trail():
+    """Transactional tests end with `flush`, a TRUNCATE of every table: the audit
+    trail refuses TRUNCATE unless this transaction-local flag is on. Only the test
+    suite sets it; the application never does (audit/migrations/0002_triggers.py)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def flush_with_audit_trail(self, style, tables, **kwargs):
+        statements = sql_flush(self, style, tables, **kwargs)
+        if statements:
+            statements = [
+                "SELECT set_config('homeward.audit_allow_flush', 'on', true)",
+                *statements,
+            ]
+        return statements
+
+    DatabaseOperations.sql_flush = flush_with_audit_trail
 
 
 @dataclass

@@ -300,6 +300,7 @@ def test_timeline_query_count_is_constant(
         "plan changes on the page",
         "header: unread notification count",
         "header: the user's groups with their agencies",
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
         "savepoint",
         "session refresh",
         "release savepoint",

@@ -84,6 +84,7 @@ def test_case_page_query_count(cast, client_of, register, django_assert_num_quer
         "recent reviews",
         "post-exit follow-ups",
         "family contacts (case team only)",
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
     ]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[child.pk]))

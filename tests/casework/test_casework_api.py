@@ -1066,6 +1066,7 @@ def test_notes_list_query_count_does_not_grow_with_rows(
         "the reader's groups and their agencies' kinds (what they see of the case)",
         "COUNT of the visible notes (paginator)",
         "one page of visible notes joined with author and corrected note",
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
     ]
     with django_assert_num_queries(len(expected)):
         response = client.get(url("api-case-notes", case))
@@ -1091,6 +1092,7 @@ def test_timeline_query_count_does_not_grow_with_rows(
         "the page's notes with their authors",
         "the page's triage assessments with assessor and decision",
         "the page's flag events with their flags and actors",
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
     ]
     with django_assert_num_queries(len(expected)):
         response = client.get(url("api-case-timeline", case))

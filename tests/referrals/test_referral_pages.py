@@ -880,6 +880,8 @@ def test_case_page_referral_section_query_count(
         "recent reviews",
         "post-exit follow-ups",
         "family contacts (case team only)",
+        "a program manager: is the reader in the lead agency (the access-log link)",
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
     ]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[case.pk]))
