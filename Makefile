@@ -15,13 +15,15 @@ CHROMIUM ?= /usr/bin/chromium
 export DATABASE_URL ?= postgres://$(DB_HOST):5432/$(DB_NAME)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint bench install install-dev db browser clean
+.PHONY: help run test lint bench install install-dev db browser clean backup restore
 
 help:
 	@echo "make run    install, create and migrate the database, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   lint and run the whole test suite against Postgres, Redis and Chromium"
 	@echo "make lint   ruff"
 	@echo "make bench  seed 100,000 returnees into their own database and print timings"
+	@echo "make backup BACKUP=file.dump           pg_dump the database of DATABASE_URL (docs/backups.md)"
+	@echo "make restore BACKUP=file.dump TARGET=db restore a dump into a new database TARGET"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +75,15 @@ test: install-dev browser lint
 
 bench: install-dev
 	$(BIN)/python -m tests.bench
+
+# Backups (docs/backups.md): pg_dump -Fc of DATABASE_URL, restored into a new database.
+BACKUP ?= homeward-$(shell date -u +%Y%m%dT%H%M%SZ).dump
+backup: install
+	$(MANAGE) backup --output $(BACKUP)
+
+restore: install
+	@test -n "$(TARGET)" || { echo "make restore BACKUP=file.dump TARGET=new_database_name" >&2; exit 1; }
+	$(MANAGE) restore $(BACKUP) --database $(TARGET)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts
