@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from audit import middleware, selectors
@@ -23,6 +23,14 @@ from referrals.models import Agency
 PAGE_SIZE = 50
 AUDITOR_PERMISSION = "audit.view_auditevent"
 ACCESS_LOG_PERMISSION = "audit.view_case_access_log"
+
+
+def home(request):
+    """Where signing in lands: the auditor (no caseload) on the trail, everyone else on cases."""
+    user = request.user
+    if user.has_perm(AUDITOR_PERMISSION) and not user.has_perm("casework.view_case"):
+        return redirect("audit:events")
+    return redirect("casework:caseload")
 
 
 def _page(request, events, agencies: dict[int, str]):

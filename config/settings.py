@@ -150,7 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "casework:caseload"
+LOGIN_REDIRECT_URL = "home"  # the caseload, or the audit trail for the auditor
 LOGOUT_REDIRECT_URL = "login"
 
 # Guardian: no anonymous user row; we never grant anything to anonymous visitors.

@@ -10,6 +10,7 @@ from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from casework.models import reference_for
 from tests.casework.helpers import note
+from tests.conftest import PASSWORD
 
 EVENTS = reverse("audit:events")
 
@@ -200,3 +201,18 @@ def test_access_log_query_count(cast, client_of, register, django_assert_num_que
     with django_assert_num_queries(len(expected)):
         response = client.get(access_log(case))
     assert len(response.context["page"].object_list) == min(on_case, 50)
+
+
+def test_signing_in_lands_the_auditor_on_the_trail(cast, client):
+    response = client.post(
+        reverse("login"), {"username": "ainura", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == EVENTS
+    assert response.status_code == 200
+
+
+def test_signing_in_lands_case_workers_on_their_caseload(cast, client):
+    response = client.post(
+        reverse("login"), {"username": "aigul", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("casework:caseload")
