@@ -34,6 +34,8 @@ class RequestAudit:
     # A view may name its read differently (e.g. the access log page).
     read_action: str | None = None
     skip_read: bool = False
+    # A read of case content at a URL that names no case (e.g. a referral): (case_id, obj).
+    read_of: tuple | None = None
 
 
 _current: contextvars.ContextVar[RequestAudit | None] = contextvars.ContextVar(
@@ -108,11 +110,13 @@ class AuditMiddleware(HistoryMiddleware):
                 detail={"status": response.status_code},
             )
         action = state.read_action or _read_action(request)
+        if state.read_of is not None and request.method == "GET":
+            action = action or (
+                AuditAction.CASE_API_VIEWED
+                if request.path.startswith("/api/")
+                else AuditAction.CASE_VIEWED
+            )
         if action and not state.skip_read and response.status_code == 200:
             detail = {"htmx": True} if request.headers.get("HX-Request") else {}
-            audit_record(
-                action=action,
-                request=request,
-                case=request.resolver_match.kwargs["case_id"],
-                detail=detail,
-            )
+            case_id, obj = state.read_of or (request.resolver_match.kwargs["case_id"], None)
+            audit_record(action=action, request=request, case=case_id, obj=obj, detail=detail)

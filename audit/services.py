@@ -92,3 +92,13 @@ def audit_refusal(*, object_type: str, object_id, case_id=None) -> None:
         state.refusals.append((object_type, object_id, case_id))
     else:
         audit_record(action=AuditAction.ACCESS_REFUSED, case=case_id, obj=(object_type, object_id))
+
+
+def audit_case_read(*, case_id: int, obj=None) -> None:
+    """A view that shows case content at a URL naming no case (a referral) declares it here;
+    the read is written after a 200 response like any case page's. Outside a request: at once."""
+    state = middleware.current()
+    if state is not None:
+        state.read_of = (case_id, obj)
+    else:
+        audit_record(action=AuditAction.CASE_API_VIEWED, case=case_id, obj=obj)

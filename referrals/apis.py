@@ -28,7 +28,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from audit.services import audit_refusal
+from audit.services import audit_case_read, audit_refusal
 from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
 from casework.apis import CaseActionApi, PersonNameField
 from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource, reference_for
@@ -252,8 +252,12 @@ class ReferralDetailOutput(ReferralListOutput):
         ]
 
 
-def referral_data(user, referral_id: int) -> dict:
-    return ReferralDetailOutput(referral_for_user(user, referral_id)).data
+def referral_data(user, referral_id: int, *, audited: bool = False) -> dict:
+    referral = referral_for_user(user, referral_id)
+    if audited:
+        # The referral carries case content (its reason, the person's name): a case read.
+        audit_case_read(case_id=referral.case_id, obj=referral)
+    return ReferralDetailOutput(referral).data
 
 
 class ReferralConflictOutput(serializers.Serializer):
@@ -489,7 +493,7 @@ class ReferralDetailApi(ReferralApi):
 
     @extend_schema(responses={200: ReferralDetailOutput, **REFERRAL_READ_ERRORS})
     def get(self, request, referral_id: int):
-        return Response(referral_data(request.user, referral_id))
+        return Response(referral_data(request.user, referral_id, audited=True))
 
 
 class ReferralSendInput(VersionInput):

@@ -78,6 +78,16 @@ def test_every_case_scoped_read_is_an_event_htmx_partials_included(cast, client_
     assert only(AuditAction.CASE_API_VIEWED, case_id=case.pk).path.endswith("/notes/")
 
 
+def test_reading_a_referral_is_a_read_of_its_case(cast, client_of, register):
+    case = register()
+    referral = sent(cast, case)
+    response = client_of(cast.partner).get(reverse("api-referral-detail", args=[referral.pk]))
+    assert response.status_code == 200
+    event = only(AuditAction.CASE_API_VIEWED, case_id=case.pk)
+    assert (event.actor_username, event.object_type) == ("samat", "referrals.referral")
+    assert event.object_id == str(referral.pk)
+
+
 def test_pages_without_a_case_write_no_read_event(cast, client_of, register):
     register()
     client_of(cast.social_worker).get(reverse("casework:caseload"))
