@@ -33,7 +33,6 @@ class RequestAudit:
     refusals: list = field(default_factory=list)
     # A view may name its read differently (e.g. the access log page).
     read_action: str | None = None
-    skip_read: bool = False
     # A read of case content at a URL that names no case (e.g. a referral): (case_id, obj).
     read_of: tuple | None = None
 
@@ -116,7 +115,7 @@ class AuditMiddleware(HistoryMiddleware):
                 if request.path.startswith("/api/")
                 else AuditAction.CASE_VIEWED
             )
-        if action and not state.skip_read and response.status_code == 200:
+        if action and response.status_code == 200:
             detail = {"htmx": True} if request.headers.get("HX-Request") else {}
             case_id, obj = state.read_of or (request.resolver_match.kwargs["case_id"], None)
             audit_record(action=action, request=request, case=case_id, obj=obj, detail=detail)
