@@ -11,6 +11,8 @@ _NAVIGATION = (
     ("referrals:inbox", _("Inbox"), "referrals.view_referral"),
     ("referrals:outgoing", _("Sent referrals"), "referrals.add_referral"),
     ("referrals:flags_board", _("Flags board"), "casework.view_flag"),
+    ("casework:dashboard", _("Dashboard"), "casework.view_caseload_report"),
+    ("casework:report", _("Reports"), "casework.view_caseload_report"),
     ("api-docs", _("API"), None),
 )
 
