@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.models import CaseStatus, Pathway, RiskCategory
+from casework.models import Case, CaseStatus, Pathway, RiskCategory
 from casework.reports import selectors, services
 from casework.reports.filters import ReportFilter, filter_params
 from config.api import PageNumberPagination, require_model_permission
@@ -117,10 +117,12 @@ class ReportAggregatesApi(APIView):
     """The dashboard's numbers for the same filters as the report rows."""
 
     permission_classes = [require_model_permission(services.VIEW_REPORT)]
+    # For the schema only (its filter parameters); get() filters the user's own cases.
+    queryset = Case.objects.none()
     filter_backends = [DjangoFilterBackend]
     filterset_class = ReportFilter
 
-    @extend_schema(responses=AggregatesOutput)
+    @extend_schema(responses=AggregatesOutput, filters=True)
     def get(self, request):
         filterset = ReportFilter(
             request.query_params, queryset=selectors.report_cases(request.user)

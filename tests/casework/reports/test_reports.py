@@ -376,3 +376,12 @@ def test_identified_columns_follow_the_identity(client_of, program, identified_e
     # A leading + is a formula trigger too (OWASP): the phone number keeps its quote.
     assert record["Phone"] == "'" + IDENTITY["phone"]
     assert record["Address"] == IDENTITY["address"]
+
+
+def test_the_schema_documents_the_report_endpoints_and_their_filters(cast, client_of):
+    schema = client_of(cast.program_manager).get(reverse("api-schema")).content.decode()
+
+    for fragment in ("/api/reports/caseload/", "/api/reports/aggregates/", "age_band"):
+        assert fragment in schema
+    aggregates = schema.split("/api/reports/aggregates/:")[1].split("/api/reports/caseload/")[0]
+    assert "overdue" in aggregates
