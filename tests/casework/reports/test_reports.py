@@ -6,6 +6,7 @@ import pathlib
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
@@ -385,3 +386,41 @@ def test_the_schema_documents_the_report_endpoints_and_their_filters(cast, clien
         assert fragment in schema
     aggregates = schema.split("/api/reports/aggregates/:")[1].split("/api/reports/caseload/")[0]
     assert "overdue" in aggregates
+
+
+def test_a_background_export_reports_progress_in_batches(cast, program, monkeypatch):
+    from casework.reports import exports, services
+
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    seen = []
+    progress = services.export_progress
+    monkeypatch.setattr(
+        services,
+        "export_progress",
+        lambda *, job, rows_written: (
+            seen.append(rows_written) or progress(job=job, rows_written=rows_written)
+        ),
+    )
+    job = services.export_record(
+        actor=cast.program_manager,
+        format="csv",
+        identified=False,
+        purpose="",
+        filter_params={},
+        row_count=5,
+        background=True,
+    )
+
+    assert tasks.run_export(job.pk) == 5
+    assert tasks.run_export(job.pk) == 0  # a retried task finds it claimed: nothing twice
+    job.refresh_from_db()
+    assert seen == [2, 4]
+    assert (job.status, job.rows_written, job.progress_percent) == ("done", 5, 100)
+    assert job.expires_at > job.finished_at
+    assert pathlib.Path(job.file_path).parent == pathlib.Path(settings.EXPORT_DIR)
+
+
+def test_the_beat_schedule_purges_expired_exports():
+    from config.schedule import CELERY_BEAT_SCHEDULE
+
+    assert CELERY_BEAT_SCHEDULE["purge-expired-exports"]["task"] == tasks.purge_expired_exports.name
