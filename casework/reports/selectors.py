@@ -234,7 +234,7 @@ def report_rows(cases: QuerySet[Case], *, identified_for=None) -> QuerySet[Case]
             phone=F("returnee__phone"),
             address=F("returnee__address"),
         )
-    return rows.select_related("assigned_worker").order_by("-opened_on", "-pk")
+    return rows.order_by("-opened_on", "-pk")
 
 
 def report_values(rows: QuerySet[Case], *, identified: bool):

@@ -24,8 +24,10 @@ from casework.reports import exports, selectors, services
 from casework.reports.filters import ReportFilter, filter_params
 from casework.reports.forms import ExportForm
 from casework.views import add_service_errors
+from returnees.models import Region
 
 REPORT_PAGE_SIZE = 50
+REGION_LABELS = dict(Region.choices)
 VIEW_REPORT = services.VIEW_REPORT
 
 
@@ -107,6 +109,8 @@ def dashboard(request):
 def _render_report(request, filterset, cases, export_form, status=200):
     rows = selectors.report_rows(cases)
     page = Paginator(rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:  # one page: the region is an annotation, not a field
+        row.region_label = REGION_LABELS.get(row.region, row.region)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

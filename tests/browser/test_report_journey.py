@@ -33,6 +33,7 @@ def test_a_program_manager_filters_the_caseload_and_exports_csv_and_xlsx(
     rows = page.locator("table.report tbody tr")
     expect(rows).to_have_count(3)
     expect(page.locator("table.report")).not_to_contain_text("Oshov")
+    expect(rows.first).to_contain_text("Osh city")
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export CSV").click()
