@@ -1,4 +1,11 @@
 # Homeward web, worker and beat image (docker-compose.yml runs all three).
+
+# Browser libraries served by the app itself (Chart.js), pinned by package-lock.json.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,6 +28,7 @@ RUN pip install .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+COPY --from=assets /assets/node_modules/chart.js/dist ./node_modules/chart.js/dist
 # collectstatic needs settings but no database or secret.
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from casework import apis
+from casework.reports.api_urls import urlpatterns as report_urlpatterns
 
 CASE = "cases/<int:case_id>/"
 
@@ -45,3 +46,5 @@ urlpatterns = [
     path(f"{CASE}reopen/", apis.CaseReopenApi.as_view(), name="api-case-reopen"),
     path(f"{CASE}timeline/", apis.TimelineApi.as_view(), name="api-case-timeline"),
 ]
+
+urlpatterns += report_urlpatterns

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from casework import views
+from casework.reports.urls import urlpatterns as report_urlpatterns
 
 app_name = "casework"
 
@@ -37,3 +38,5 @@ urlpatterns = [
         name="followup_complete",
     ),
 ]
+
+urlpatterns += report_urlpatterns

@@ -17,4 +17,12 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep that could not start within its slot is dropped: the next one covers it.
         "options": {"expires": 14 * 60},
     },
+    # Hourly: delete the files of background report exports whose download link
+    # has expired (HOMEWARD_EXPORT_TTL_HOURS). A job is claimed by a conditional
+    # update before its file goes, so overlapping runs delete nothing twice.
+    "purge-expired-exports": {
+        "task": "casework.reports.tasks.purge_expired_exports",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 50 * 60},
+    },
 }

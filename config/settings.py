@@ -169,7 +169,11 @@ TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Bishkek")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # npm-installed libraries (package.json, `npm ci`): only their built files, under vendor/.
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -274,6 +278,13 @@ EMAIL_FILE_PATH = env.str("DJANGO_EMAIL_FILE_PATH", default=str(BASE_DIR / "sent
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="homeward@localhost")
 # Where links in emails point.
 SITE_URL = env.str("HOMEWARD_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Caseload report exports (casework/reports): exports above this many rows run in the
+# background and leave a file here, outside MEDIA and STATIC, served only to whoever
+# asked for it, until it expires.
+EXPORT_DIR = Path(env.str("HOMEWARD_EXPORT_DIR", default="") or BASE_DIR / "private-exports")
+EXPORT_BACKGROUND_ROWS = env_int("HOMEWARD_EXPORT_BACKGROUND_ROWS", 5000, minimum=1)
+EXPORT_TTL_HOURS = env_int("HOMEWARD_EXPORT_TTL_HOURS", 24, minimum=1)
 
 # HTTPS-only deployments turn these on together; see .env.example.
 HTTPS = env_bool("DJANGO_HTTPS", False)

@@ -47,6 +47,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.PROGRAM_MANAGER: [
         *_CASE_WORK,
         "casework.approve_triage",
+        # Dashboard, caseload report, pseudonymised exports. Identified exports
+        # (casework.export_identified) are in no role: granted person by person.
+        "casework.view_caseload_report",
         *_REFERRING,
         "referrals.override_consent",
         "referrals.revoke_referral",

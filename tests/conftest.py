@@ -37,6 +37,11 @@ def pytest_configure(config):
     # A Redis database of the tests' own, so a developer's running worker never
     # takes the tasks of the one test that runs a real worker.
     app.conf.broker_url = TEST_BROKER
+    # Background report exports write into a directory of the run's own.
+    import tempfile
+    from pathlib import Path
+
+    settings.EXPORT_DIR = Path(tempfile.mkdtemp(prefix="homeward-exports-"))
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
     _allow_flushing_the_audit_trail()

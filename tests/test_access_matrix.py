@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from casework import services as casework
 from casework.models import FollowUp
+from casework.reports.services import export_record
+from casework.reports.tasks import run_export
 from referrals import services as referrals
 from referrals.models import AgencyKind, Role
 from returnees.services import family_contact_add
@@ -78,6 +80,19 @@ CASE_WORKERS_LISTS = {  # lists filtered to what the user may see; a role withou
 REFERRAL_LISTS = {**CASE_WORKERS_LISTS}
 FLAGS_BOARD = {**CASE_WORKERS_LISTS, "partner": 403}
 INTAKE = {**CASE_WORKERS_LISTS, "police_liaison": 403, "partner": 403}
+# Program managers only (casework.view_caseload_report); the outsider's manager gets a
+# report of their own agency's cases, never agency A's.
+REPORTS = {
+    "social_worker": 403,
+    "program_manager": OK,
+    "police_liaison": 403,
+    "partner": 403,
+    "auditor": 403,
+    "outsider": 403,
+    "outsider_manager": OK,
+}
+# An export belongs to whoever asked for it (agency A's program manager here).
+OWN_EXPORT = {**REPORTS, "outsider_manager": 404}
 SIGNED_IN = dict.fromkeys(ROLES[:-1], OK)
 AUDITOR_ONLY = {**dict.fromkeys(ROLES[:-1], 403), "auditor": OK}
 # The auditor on any case; the program manager of the lead agency; another agency's PM: 404.
@@ -100,6 +115,14 @@ MATRIX = {
     "api-returnee-register": ("post", INTAKE, []),
     "casework:caseload": ("get", CASE_WORKERS_LISTS, []),
     "api-case-list": ("get", CASE_WORKERS_LISTS, []),
+    # The program manager's dashboard, caseload report and exports.
+    "casework:dashboard": ("get", REPORTS, []),
+    "casework:report": ("get", REPORTS, []),
+    "casework:report_export": ("post", REPORTS, []),
+    "casework:export_job": ("get", OWN_EXPORT, ["export_id"]),
+    "casework:export_download": ("get", OWN_EXPORT, ["export_id"]),
+    "api-report-rows": ("get", REPORTS, []),
+    "api-report-aggregates": ("get", REPORTS, []),
     # Reading a case.
     "casework:case_detail": ("get", CASE_READERS, ["case_id"]),
     "casework:timeline": ("get", CASE_READERS, ["case_id"]),
@@ -194,6 +217,7 @@ MATRIX = {
 URL_KWARGS = {
     "draft_id": "referral_id",
     "sent_id": "referral_id",
+    "export_id": "job_id",
 }
 
 
@@ -291,6 +315,16 @@ def world(cast, register):
     transfer = referrals.lead_transfer_offer(
         actor=cast.program_manager, case=case, to_agency=agency_c
     )
+    exported = export_record(
+        actor=cast.program_manager,
+        format="csv",
+        identified=False,
+        purpose="",
+        filter_params={},
+        row_count=1,
+        background=True,
+    )
+    run_export(exported.pk)  # as the worker would, after commit
     return {
         "case_id": case.pk,
         "assessment_id": pending.pk,
@@ -304,6 +338,7 @@ def world(cast, register):
         "sent_id": sent.pk,
         "draft_id": draft.pk,
         "transfer_id": transfer.pk,
+        "export_id": exported.pk,
     }
 
 

@@ -33,7 +33,7 @@ CREATE OR REPLACE FUNCTION audit_forbid_change() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE'
        AND coalesce(current_setting('homeward.audit_allow_flush', true), '') = 'on'
-       AND current_database() LIKE 'test\_%' THEN
+       AND current_database() LIKE 'test\\_%' THEN
         RETURN NULL;
     END IF;
     RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME

@@ -114,6 +114,14 @@ def run(*, returnees: int) -> None:
     print_query_breakdown(measurements)
     print()
     sweep_bench.run()
+    print()
+    # Imported here like the sweep: it loads models.
+    from tests.bench import reports as reports_bench
+
+    try:
+        reports_bench.run(measure, print_table)
+    except RequestFailed as exc:
+        failures.append(f"reports: {exc}")
     if failures:
         print()
         print("FAILED (Django logged the details above):", *failures, sep="\n  ")

@@ -3,6 +3,7 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -108,6 +109,11 @@ class Command(BaseCommand):
                 last_name=last,
                 email=f"{username}@homeward.example",
             )
+        # Identified report exports are granted person by person, never by role:
+        # the demo's Bishkek program manager holds it to show the identified path.
+        users["pm.bishkek"].user_permissions.add(
+            Permission.objects.get(content_type__app_label="casework", codename="export_identified")
+        )
         admin = User(username="admin", email="admin@homeward.example", password=password_hash)
         admin.is_staff = admin.is_superuser = True
         admin.save()
@@ -192,4 +198,5 @@ class Command(BaseCommand):
             agency = next((a[1] for a in AGENCIES if a[0] == agency_key), "—")
             lines.append(f"  {username:<18} {role.label:<16} {agency}")
         lines.append(f"  {'admin':<18} {'Administrator':<16} —")
+        lines.append("  (pm.bishkek may also make identified report exports)")
         return "\n".join(lines)

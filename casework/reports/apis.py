@@ -1,0 +1,134 @@
+"""The caseload report's rows and aggregates over the API, with the report's filters."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.models import Case, CaseStatus, Pathway, RiskCategory
+from casework.reports import selectors, services
+from casework.reports.filters import ReportFilter, filter_params
+from config.api import PageNumberPagination, require_model_permission
+from returnees.models import Region
+
+
+class ReportRowOutput(serializers.Serializer):
+    """One case of the report: pseudonymised (reference, never a name)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    region = serializers.ChoiceField(choices=Region.choices)
+    category = serializers.ChoiceField(choices=RiskCategory.choices, allow_blank=True)
+    pathway = serializers.ChoiceField(choices=Pathway.choices, allow_blank=True)
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    worker = serializers.CharField(allow_null=True)
+    days_in_program = serializers.IntegerField()
+    last_contact = serializers.DateTimeField(allow_null=True)
+    next_review_on = serializers.DateField(allow_null=True)
+    overdue_days = serializers.IntegerField()
+    open_flags = serializers.IntegerField()
+    referrals_awaiting = serializers.IntegerField()
+    referrals_active = serializers.IntegerField()
+    referrals_completed = serializers.IntegerField()
+    referrals_declined = serializers.IntegerField()
+    goals_achieved = serializers.IntegerField()
+    goals_total = serializers.IntegerField()
+
+
+class ReportRowsApi(generics.ListAPIView):
+    """Rows of the caseload report for the cases the user may see, newest first."""
+
+    serializer_class = ReportRowOutput
+    permission_classes = [require_model_permission(services.VIEW_REPORT)]
+    pagination_class = PageNumberPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return selectors.report_cases(self.request.user)
+
+    def filter_queryset(self, queryset):
+        # Filter first (plain cases), then annotate the rows of the filtered set.
+        return selectors.report_rows(super().filter_queryset(queryset))
+
+
+class TileOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    params = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The report filter listing exactly these cases (null: contradicts the query).",
+    )
+
+
+class RegionRowOutput(serializers.Serializer):
+    region = serializers.ChoiceField(choices=Region.choices)
+    label = serializers.CharField()
+    counts = serializers.ListField(child=serializers.IntegerField())
+    total = serializers.IntegerField()
+
+
+class CategoryOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ByRegionOutput(serializers.Serializer):
+    categories = CategoryOutput(many=True)
+    rows = RegionRowOutput(many=True)
+
+
+class MonthOutput(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    opened = serializers.IntegerField()
+    closed = serializers.IntegerField()
+
+
+class ReferralKindOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    sent = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    acceptance_percent = serializers.IntegerField(allow_null=True)
+    median_days = serializers.FloatField(allow_null=True)
+
+
+class OutcomeOutput(serializers.Serializer):
+    domain = serializers.CharField()
+    label = serializers.CharField()
+    cases = serializers.IntegerField()
+    of = serializers.IntegerField()
+
+
+class AggregatesOutput(serializers.Serializer):
+    tiles = TileOutput(many=True)
+    by_region = ByRegionOutput()
+    monthly = MonthOutput(many=True)
+    referrals = ReferralKindOutput(many=True)
+    outcomes = OutcomeOutput(many=True)
+
+
+class ReportAggregatesApi(APIView):
+    """The dashboard's numbers for the same filters as the report rows."""
+
+    permission_classes = [require_model_permission(services.VIEW_REPORT)]
+    # For the schema only (its filter parameters); get() filters the user's own cases.
+    queryset = Case.objects.none()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReportFilter
+
+    @extend_schema(responses=AggregatesOutput, filters=True)
+    def get(self, request):
+        filterset = ReportFilter(
+            request.query_params, queryset=selectors.report_cases(request.user)
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        data = selectors.dashboard(filterset.qs, filter_params(request.query_params))
+        data["tiles"] = [tile.__dict__ for tile in data["tiles"]]
+        return Response(AggregatesOutput(data).data)

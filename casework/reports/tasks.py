@@ -1,0 +1,47 @@
+import logging
+
+from celery import shared_task
+
+from casework.reports import exports, selectors, services
+from casework.reports.filters import ReportFilter
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: int) -> int:
+    """Write a background export's file, updating its progress every chunk of rows.
+
+    The rows are chosen again here, with the requester's access as it is now:
+    a case taken away since the request is not exported.
+    """
+    job = services.export_claim(job_id=job_id)
+    if job is None:
+        return 0
+    user = job.requested_by
+    try:
+        filterset = ReportFilter(job.filter_params, queryset=selectors.report_cases(user))
+        if not filterset.is_valid():
+            raise ValueError("stored filter no longer valid")
+        rows = selectors.report_rows(filterset.qs, identified_for=user if job.identified else None)
+        columns = selectors.columns(identified=job.identified)
+        keys = [key for key, _label in columns]
+        path = services.export_path(job)
+        written = exports.WRITERS[job.format](
+            path,
+            [str(label) for _key, label in columns],
+            exports.table(selectors.report_values(rows, identified=job.identified), keys),
+            progress=lambda n: services.export_progress(job=job, rows_written=n),
+        )
+    except Exception as exc:
+        # The type only: a database error's message can quote a person's data.
+        logger.error("export %s failed: %s", job_id, type(exc).__name__)
+        services.export_fail(job=job)
+        return 0
+    services.export_finish(job=job, path=path, rows_written=written)
+    return written
+
+
+@shared_task
+def purge_expired_exports() -> int:
+    return services.export_files_purge()

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from casework.reports import views
+
+# Included in casework/urls.py (namespace "casework"), under /cases/reports/.
+urlpatterns = [
+    path("reports/", views.report, name="report"),
+    path("reports/dashboard/", views.dashboard, name="dashboard"),
+    path("reports/export/", views.report_export, name="report_export"),
+    path("reports/exports/<int:job_id>/", views.export_job, name="export_job"),
+    path(
+        "reports/exports/<int:job_id>/download/",
+        views.export_download,
+        name="export_download",
+    ),
+]
