@@ -6,6 +6,7 @@ values (see `.env.example`); `manage.py check --deploy` passes with them.
 A malformed value stops start-up with a message naming the variable.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
     "django_filters",
     "guardian",
     "rest_framework",
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Pages hold personal data: no browser or proxy keeps a copy.
     "config.security.NoStoreMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,6 +143,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in from a locked-out username+address or address.
+    "axes.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -285,7 +291,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("DJANGO_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -312,6 +319,27 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Sign-in throttling (django-axes): a username from one address is locked after
+# DJANGO_LOCKOUT_FAILURES failures, an address alone (password spraying over many
+# usernames) after DJANGO_LOCKOUT_ADDRESS_FAILURES; both for the cool-off.
+# Administrators unlock in the admin (Access attempts: delete) or with
+# `manage.py axes_reset_username USERNAME` / `axes_reset_ip ADDRESS`.
+AXES_ENABLED = env_bool("DJANGO_LOCKOUT_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOCKOUT_FAILURES", 5, minimum=1)
+LOCKOUT_ADDRESS_FAILURES = env_int("DJANGO_LOCKOUT_ADDRESS_FAILURES", 30, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("DJANGO_LOCKOUT_COOLOFF_MINUTES", 30, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "config.security.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
+AXES_RESET_ON_SUCCESS = True
+# Fields the attempt log must never store (the sign-in wizard prefixes its fields).
+AXES_PASSWORD_FORM_FIELD = "auth-password"  # noqa: S105 (a field name)
+AXES_SENSITIVE_PARAMETERS = ["password", "auth-password", "token-otp_token", "backup-otp_token"]
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from casework.views import notification_preferences, notifications
+from config.forms import SignInForm
 from config.health import healthz
 
 api_urlpatterns = [
@@ -19,7 +20,9 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="casework:caseload"), name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
