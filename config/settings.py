@@ -69,7 +69,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Our admin site: administrators only, behind the second factor (config/admin.py).
+    "config.apps.HomewardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,6 +81,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
     "django_filters",
     "guardian",
     "rest_framework",
@@ -100,11 +105,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Pages hold personal data: no browser or proxy keeps a copy.
     "config.security.NoStoreMiddleware",
+    # Mandatory roles reach nothing but enrolment and sign-in until their second factor.
+    "config.security.SecondFactorMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -158,8 +166,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGOUT_URL = "logout"
 LOGIN_REDIRECT_URL = "casework:caseload"
 LOGOUT_REDIRECT_URL = "login"
+
+# Two-factor sign-in (django-two-factor-auth on django-otp): a TOTP app, with
+# backup codes for recovery. Mandatory for these roles and for superusers
+# (config/security.py); others may enrol from their account page.
+TWO_FACTOR_MANDATORY_ROLES = ["police_liaison", "program_manager", "auditor"]
+OTP_TOTP_ISSUER = "Homeward"
+# The QR code as SVG from its own URL: no data: image, so img-src 'self' holds.
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # every sign-in asks for the code
+TWO_FACTOR_LOGIN_TIMEOUT = 600  # seconds between the password and the code
+# Only the authenticator app (no SMS/call gateways on a closed network).
+# Our admin site asks for the second factor itself (config/admin.py).
+TWO_FACTOR_PATCH_ADMIN = False
+TWO_FACTOR_SMS_GATEWAY = None
+TWO_FACTOR_CALL_GATEWAY = None
 
 # Guardian: no anonymous user row; we never grant anything to anonymous visitors.
 ANONYMOUS_USER_NAME = None

@@ -7,16 +7,14 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, post_password
 
 INCORRECT = "Username or password is incorrect."
 LOCKED = "Too many failed sign-in attempts. Try again later."
 
 
 def sign_in(client, username, password, address="10.0.0.1"):
-    return client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
-    )
+    return post_password(client, username, password, REMOTE_ADDR=address)
 
 
 def signed_in(response) -> bool:
