@@ -1,4 +1,5 @@
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,12 @@ class SignInForm(AuthenticationForm):
         "invalid_login": _("Username or password is incorrect."),
         "inactive": _("Username or password is incorrect."),
     }
+
+    # `request` named: the sign-in wizard passes it only to forms whose signature has it,
+    # and the lockout backend needs it.
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Django sets the username's max_length after the field is built, so nothing
+        # enforces it: a 100 kB "username" would reach authenticate() and the lockout log.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
