@@ -6,9 +6,11 @@ values (see `.env.example`); `manage.py check --deploy` passes with them.
 A malformed value stops start-up with a message naming the variable.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +69,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Our admin site: administrators only, behind the second factor (config/admin.py).
+    "config.apps.HomewardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,6 +79,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
     "django_filters",
     "guardian",
     "rest_framework",
@@ -91,16 +100,24 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # After authentication: attributes reads, refusals and changes to the user and address.
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Pages hold personal data: no browser or proxy keeps a copy.
+    "config.security.NoStoreMiddleware",
+    # Mandatory roles reach nothing but enrolment and sign-in until their second factor.
+    "config.security.SecondFactorMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -137,6 +154,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in from a locked-out username+address or address.
+    "axes.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -150,8 +169,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+LOGOUT_URL = "logout"
 LOGIN_REDIRECT_URL = "home"  # the caseload, or the audit trail for the auditor
 LOGOUT_REDIRECT_URL = "login"
+
+# Two-factor sign-in (django-two-factor-auth on django-otp): a TOTP app, with
+# backup codes for recovery. Mandatory for these roles and for superusers
+# (config/security.py); others may enrol from their account page.
+TWO_FACTOR_MANDATORY_ROLES = ["police_liaison", "program_manager", "auditor"]
+OTP_TOTP_ISSUER = "Homeward"
+# The QR code as SVG from its own URL: no data: image, so img-src 'self' holds.
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # every sign-in asks for the code
+TWO_FACTOR_LOGIN_TIMEOUT = 600  # seconds between the password and the code
+# Only the authenticator app (no SMS/call gateways on a closed network).
+# Our admin site asks for the second factor itself (config/admin.py).
+TWO_FACTOR_PATCH_ADMIN = False
+TWO_FACTOR_SMS_GATEWAY = None
+TWO_FACTOR_CALL_GATEWAY = None
 
 # Guardian: no anonymous user row; we never grant anything to anonymous visitors.
 ANONYMOUS_USER_NAME = None
@@ -294,7 +329,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("DJANGO_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts only
 # REMOTE_ADDR. The audit trail records the address the outermost trusted proxy saw.
@@ -306,7 +342,45 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above counts from the last request
 X_FRAME_OPTIONS = "DENY"
+# Only our own files, no inline script or style, no framing, forms post only to us.
+# Templates must not carry <script> bodies, on* handlers or style attributes
+# (tests/config/test_security_headers.py scans them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Sign-in throttling (django-axes): a username from one address is locked after
+# DJANGO_LOCKOUT_FAILURES failures, an address alone (password spraying over many
+# usernames) after DJANGO_LOCKOUT_ADDRESS_FAILURES; both for the cool-off.
+# Administrators unlock in the admin (Access attempts: delete) or with
+# `manage.py axes_reset_username USERNAME` / `axes_reset_ip ADDRESS`.
+AXES_ENABLED = env_bool("DJANGO_LOCKOUT_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOCKOUT_FAILURES", 5, minimum=1)
+LOCKOUT_ADDRESS_FAILURES = env_int("DJANGO_LOCKOUT_ADDRESS_FAILURES", 30, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("DJANGO_LOCKOUT_COOLOFF_MINUTES", 30, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "config.security.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
+AXES_RESET_ON_SUCCESS = True
+# Fields the attempt log must never store (the sign-in wizard prefixes its fields).
+AXES_PASSWORD_FORM_FIELD = "auth-password"  # noqa: S105 (a field name)
+AXES_SENSITIVE_PARAMETERS = ["password", "auth-password", "token-otp_token", "backup-otp_token"]
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

@@ -2,10 +2,35 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from two_factor import views as tf_views
 
 from audit import views as audit_views
 from casework.views import notification_preferences, notifications
+from config.accounts import AccountSecurityView, SecondFactorDisableView, SignInView, api_token
 from config.health import healthz
+
+# django-two-factor-auth's views under its own namespace (its views reverse these
+# names), with our sign-in and a disable view that mandatory roles cannot use.
+two_factor_urlpatterns = (
+    [
+        path("login/", SignInView.as_view(), name="login"),
+        path("two-factor/", AccountSecurityView.as_view(), name="profile"),
+        path("two-factor/setup/", tf_views.SetupView.as_view(), name="setup"),
+        path("two-factor/qrcode/", tf_views.QRGeneratorView.as_view(), name="qr"),
+        path(
+            "two-factor/setup/complete/",
+            tf_views.SetupCompleteView.as_view(),
+            name="setup_complete",
+        ),
+        path(
+            "two-factor/backup/tokens/",
+            tf_views.BackupTokensView.as_view(),
+            name="backup_tokens",
+        ),
+        path("two-factor/disable/", SecondFactorDisableView.as_view(), name="disable"),
+    ],
+    "two_factor",
+)
 
 api_urlpatterns = [
     path("", include("returnees.api_urls")),
@@ -17,12 +42,10 @@ api_urlpatterns = [
 
 urlpatterns = [
     path("", audit_views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include(two_factor_urlpatterns)),
+    path("accounts/api-token/", api_token, name="api_token"),
     path("healthz", healthz, name="healthz"),
     path("returnees/", include("returnees.urls")),
     path("cases/", include("casework.urls")),

@@ -156,9 +156,57 @@ def register(cast):
     return _register
 
 
+def verify_second_factor(client: Client, user) -> None:
+    """Give the client's session a verified second factor, as django-otp's login does
+    after a correct code: the user gets a TOTP device, the session its id."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="default", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+# The sign-in is a wizard (config.accounts.SignInView): each step's fields carry its
+# name as a prefix, and the management form names the current step.
+SIGN_IN_STEP = "sign_in_view-current_step"
+
+
+def post_password(client: Client, username: str, password: str, **extra):
+    from django.urls import reverse
+
+    data = {SIGN_IN_STEP: "auth", "auth-username": username, "auth-password": password}
+    return client.post(reverse("login"), data, **extra)
+
+
+def post_code(client: Client, code: str, *, step: str = "token", **extra):
+    from django.urls import reverse
+
+    return client.post(reverse("login"), {SIGN_IN_STEP: step, f"{step}-otp_token": code}, **extra)
+
+
 @pytest.fixture
 def client_of():
-    """A logged-in test client for a user."""
+    """A logged-in test client for a user; roles that must use a second factor
+    (police liaison, program manager, auditor, administrator) have it verified."""
+    from config.security import second_factor_required
+
+    def _client(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        if second_factor_required(user):
+            verify_second_factor(client, user)
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def unverified_client_of():
+    """A client signed in with the password only: no second factor verified."""
 
     def _client(user) -> Client:
         client = Client()
@@ -166,6 +214,12 @@ def client_of():
         return client
 
     return _client
+
+
+@pytest.fixture
+def admin_client(admin_user, client_of):
+    """pytest-django's admin client, with the second factor the admin requires."""
+    return client_of(admin_user)
 
 
 @pytest.fixture

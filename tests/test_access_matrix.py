@@ -98,6 +98,14 @@ AUDITOR_ONLY = {**dict.fromkeys(ROLES[:-1], 403), "auditor": OK}
 # The auditor on any case; the program manager of the lead agency; another agency's PM: 404.
 ACCESS_LOG = {**AUDITOR_ONLY, "program_manager": OK, "outsider_manager": 404}
 PUBLIC = dict.fromkeys(ROLES, OK)
+# Police liaisons, program managers, auditors: the second factor is theirs to keep.
+OPTIONAL_SECOND_FACTOR = {
+    **SIGNED_IN,
+    "program_manager": 403,
+    "police_liaison": 403,
+    "auditor": 403,
+    "outsider_manager": 403,
+}
 
 # url name -> (method, profile, URL kwargs taken from the world)
 MATRIX = {
@@ -105,6 +113,21 @@ MATRIX = {
     "login": ("get", PUBLIC, []),
     "logout": ("post", PUBLIC, []),
     "healthz": ("get", PUBLIC, []),
+    # Account security: the second factor, recovery codes, API token (config/accounts.py).
+    "two_factor:login": ("get", PUBLIC, []),
+    "two_factor:profile": ("get", SIGNED_IN, []),
+    "two_factor:setup": ("get", SIGNED_IN, []),
+    # The QR code exists only while the setup wizard shows it.
+    "two_factor:qr": ("get", dict.fromkeys(ROLES[:-1], 404), []),
+    "two_factor:setup_complete": ("get", SIGNED_IN, []),
+    "two_factor:backup_tokens": ("get", SIGNED_IN, []),
+    "two_factor:disable": ("get", OPTIONAL_SECOND_FACTOR, []),
+    # Only a session verified with a second factor mints a token; these roles have none here.
+    "api_token": (
+        "post",
+        {**SIGNED_IN, "social_worker": 403, "partner": 403, "outsider": 403},
+        [],
+    ),
     "notifications": ("get", SIGNED_IN, []),
     "notification_preferences": ("get", SIGNED_IN, []),
     "api-schema": ("get", SIGNED_IN, []),

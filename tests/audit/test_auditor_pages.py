@@ -5,12 +5,14 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from casework.models import reference_for
 from tests.casework.helpers import note
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, post_code, post_password
 
 EVENTS = reverse("audit:events")
 
@@ -62,7 +64,7 @@ def test_auditor_searches_by_user_agency_and_action(cast, client_of, trail):
 
 
 def test_auditor_searches_failed_sign_ins_by_the_name_tried(cast, client, client_of):
-    client.post(reverse("login"), {"username": "aigul", "password": "not it at all"})
+    post_password(client, "aigul", "not it at all")
     found = listed(client_of(cast.auditor).get(EVENTS, {"username": "aigul"}))
     assert [e.action for e in found] == [AuditAction.LOGIN_FAILED]
 
@@ -158,6 +160,7 @@ def test_auditor_search_query_count(cast, client_of, register, django_assert_num
     expected = [
         "session row",
         "user row",
+        "second factor: the session's verified device",
         "user model permissions",
         "group model permissions",
         "agencies (the filter's choices and the names in the list)",
@@ -184,6 +187,7 @@ def test_access_log_query_count(cast, client_of, register, django_assert_num_que
     expected = [
         "session row",
         "user row",
+        "second factor: the session's verified device",
         "user model permissions",
         "group model permissions",
         "the case through the access funnel (change_case)",
@@ -204,15 +208,13 @@ def test_access_log_query_count(cast, client_of, register, django_assert_num_que
 
 
 def test_signing_in_lands_the_auditor_on_the_trail(cast, client):
-    response = client.post(
-        reverse("login"), {"username": "ainura", "password": PASSWORD}, follow=True
-    )
+    device = TOTPDevice.objects.create(user=cast.auditor, name="default", confirmed=True)
+    post_password(client, "ainura", PASSWORD)
+    response = post_code(client, str(totp(device.bin_key)).zfill(6), follow=True)
     assert response.redirect_chain[-1][0] == EVENTS
     assert response.status_code == 200
 
 
 def test_signing_in_lands_case_workers_on_their_caseload(cast, client):
-    response = client.post(
-        reverse("login"), {"username": "aigul", "password": PASSWORD}, follow=True
-    )
+    response = post_password(client, "aigul", PASSWORD, follow=True)
     assert response.redirect_chain[-1][0] == reverse("casework:caseload")

@@ -2,9 +2,12 @@
 
 import pghistory
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
@@ -13,7 +16,7 @@ from casework.access import case_for_user
 from casework.models import Goal
 from referrals import services as referrals
 from referrals.models import AgencyKind, Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, post_password
 from tests.referrals.helpers import sent
 
 
@@ -245,9 +248,7 @@ def test_an_export_is_an_event(cast, register):
 
 
 def test_login_is_an_event(cast, client):
-    response = client.post(
-        reverse("login"), {"username": "aigul", "password": PASSWORD}, REMOTE_ADDR="10.0.0.7"
-    )
+    response = post_password(client, "aigul", PASSWORD, REMOTE_ADDR="10.0.0.7")
     assert response.status_code == 302
     event = only(AuditAction.LOGIN)
     assert event.actor_id == cast.social_worker.pk
@@ -257,7 +258,7 @@ def test_login_is_an_event(cast, client):
 
 
 def test_failed_login_is_an_event_without_the_password(cast, client):
-    response = client.post(reverse("login"), {"username": "aigul", "password": "wrong-guess-123"})
+    response = post_password(client, "aigul", "wrong-guess-123")
     assert response.status_code == 200
     event = only(AuditAction.LOGIN_FAILED)
     assert event.actor_id is None
@@ -265,15 +266,41 @@ def test_failed_login_is_an_event_without_the_password(cast, client):
     assert "wrong-guess" not in str(AuditEvent.objects.values_list("detail", flat=True)[::1])
 
 
-def test_lockout_hook_writes_an_event(cast):
-    """django-axes (other branch) connects its user_locked_out signal to this receiver."""
-    from audit.receivers import on_locked_out
+def lock_out(username, address="10.0.0.8"):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        post_password(Client(), username, "not-the-password", REMOTE_ADDR=address)
+    return post_password(Client(), username, PASSWORD, REMOTE_ADDR=address)
 
-    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.0.0.8")
-    request.user = None
-    on_locked_out(request=request, username="aigul")
-    event = only(AuditAction.LOCKED_OUT)
-    assert (event.ip_address, event.detail) == ("10.0.0.8", {"username": "aigul"})
+
+def test_lockout_is_an_event(cast):
+    assert lock_out("aigul").status_code == 429
+    # One event when the limit is reached, and one for each attempt while locked.
+    locked = events(AuditAction.LOCKED_OUT)
+    assert len(locked) == 2
+    assert {(e.ip_address, e.detail["username"]) for e in locked} == {("10.0.0.8", "aigul")}
+
+
+def test_an_administrators_unlock_is_an_event(cast, admin_client, admin_user):
+    lock_out("aigul")
+    attempt = AccessAttempt.objects.get(username="aigul")
+    admin_client.post(
+        reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"}
+    )
+    event = only(AuditAction.UNLOCKED)
+    assert event.actor_id == admin_user.pk
+    assert event.detail == {"username": "aigul", "address": "10.0.0.8"}
+
+
+def test_an_unlock_from_the_command_line_is_an_event(cast):
+    lock_out("aigul")
+    call_command("axes_reset_username", "aigul")
+    assert only(AuditAction.UNLOCKED).detail["username"] == "aigul"
+
+
+def test_clearing_failures_below_the_limit_is_no_unlock(cast):
+    post_password(Client(), "aigul", "not-the-password")
+    assert post_password(Client(), "aigul", PASSWORD).status_code == 302
+    assert not AuditEvent.objects.filter(action=AuditAction.UNLOCKED).exists()
 
 
 # --- Grants and revocations -----------------------------------------------------------

@@ -79,10 +79,26 @@ def login(page):
     from tests.conftest import PASSWORD
 
     def _login(user):
+        from django_otp.oath import totp
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from config.security import second_factor_required
+
+        device = None
+        if second_factor_required(user):
+            # Enrolled already: the sign-in asks for the code after the password.
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="default", defaults={"confirmed": True}
+            )
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        if device is not None:
+            # The code the person's authenticator app would show now.
+            code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+            page.get_by_label("Token").fill(f"{code:06d}")
+            page.get_by_role("button", name="Verify").click()
         page.wait_for_url("**/cases/")
 
     return _login

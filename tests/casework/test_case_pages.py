@@ -290,6 +290,7 @@ def test_timeline_query_count_is_constant(
     expected = [
         "session row",
         "user row",
+        "second factor (config/security.py): the session's verified device, or the user's roles",
         "user model permissions",
         "group model permissions",
         "the case through the access funnel",
@@ -333,6 +334,7 @@ def test_notifications_page_query_count(
     expected = [
         "session row",
         "user row",
+        "second factor (config/security.py): the session's verified device, or the user's roles",
         "COUNT of notifications (paginator)",
         "one page of notifications with their cases",
         "header: user model permissions",

@@ -12,6 +12,7 @@ CASE_LIST_API = reverse("api-case-list")
 SESSION_QUERIES = [
     "session row",
     "user row",
+    "second factor (config/security.py): the session's verified device, or the user's roles",
     "user's own model permissions (role checks)",
     "user's group model permissions (role checks)",
     "savepoint around the session refresh (idle timeout counts from the last request)",

@@ -1,0 +1,87 @@
+"""Signing in (password, then the authenticator code) and the account's own security:
+two-factor enrolment, recovery codes, and API tokens."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+from two_factor.views import DisableView, LoginView, ProfileView
+
+from config.forms import SignInForm
+from config.security import second_factor_required
+
+
+class SignInView(LoginView):
+    """django-two-factor-auth's sign-in wizard, with our generic failure message.
+
+    After the password it asks for the authenticator code when the person has a
+    device; a mandatory role without one is sent to enrolment by the middleware.
+    """
+
+    template_name = "two_factor/core/login.html"
+    redirect_authenticated_user = True
+    form_list = (
+        (LoginView.AUTH_STEP, SignInForm),
+        *LoginView.form_list[1:],
+    )
+
+
+@method_decorator(login_required, name="dispatch")
+class SecondFactorDisableView(DisableView):
+    """Only roles for which the second factor is optional may turn it off."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if second_factor_required(request.user):
+            raise PermissionDenied(_("Your role requires two-factor sign-in."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+@transaction.atomic
+def api_token_issue(*, user) -> Token:
+    """A new token for the user; the old one stops working."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+def api_token_revoke(*, user) -> None:
+    Token.objects.filter(user=user).delete()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request):
+    """Create or revoke your own API token, from a session verified with a second factor.
+
+    A token is a standing credential without a second factor of its own, so only a
+    verified session may mint one (for every role: others enrol first). The key is
+    shown once, on the answer to the request that made it.
+    """
+    verified = request.user.is_verified()
+    context = {"verified": verified, "created": None}
+    status = 200
+    if request.method == "POST":
+        if not verified:
+            context["error"] = _("Set up two-factor sign-in before creating an API token.")
+            status = 403
+        elif request.POST.get("action") == "create":
+            context["created"] = api_token_issue(user=request.user).key
+        elif request.POST.get("action") == "revoke":
+            api_token_revoke(user=request.user)
+        else:
+            context["error"] = _("Unknown action.")
+            status = 400
+    context["has_token"] = Token.objects.filter(user=request.user).exists()
+    return render(request, "registration/api_token.html", context, status=status)
+
+
+class AccountSecurityView(ProfileView):
+    """The account page: the second factor, recovery codes, the API token."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["second_factor_required"] = second_factor_required(self.request.user)
+        return context
