@@ -241,7 +241,10 @@ VERSIONED_WRITE_ERRORS = {
     **WRITE_ERRORS,
     409: OpenApiResponse(
         CaseConflictOutput,
-        description=_("Someone else changed the case: nothing was saved; `current` is it now."),
+        description=_(
+            "Someone else changed the case since you read it, so nothing was saved. "
+            "`current` holds the case as it is now."
+        ),
     ),
 }
 

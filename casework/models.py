@@ -5,11 +5,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("case status", "Open")
     CLOSED = "closed", _("Closed")
 
 
@@ -249,8 +250,8 @@ class TriageDecision(models.Model):
 class CustodyEpisode(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="custody_episodes")
     facility = models.CharField(_("facility"), max_length=200)
-    started_on = models.DateField(_("from"))
-    ended_on = models.DateField(_("to"), null=True, blank=True)
+    started_on = models.DateField(pgettext_lazy("custody period", "from"))
+    ended_on = models.DateField(pgettext_lazy("custody period", "to"), null=True, blank=True)
     segregated = models.BooleanField(_("segregated from general inmates"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -448,7 +449,7 @@ class FlagSource(models.TextChoices):
 
 
 class FlagStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("flag status", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
 

@@ -366,7 +366,10 @@ REFERRAL_WRITE_ERRORS = {
     ),
     409: OpenApiResponse(
         ReferralConflictOutput,
-        description=_("Someone else changed the referral: nothing was saved; `current` is it now."),
+        description=_(
+            "Someone else changed the referral since you read it, so nothing was saved. "
+            "`current` holds the referral as it is now."
+        ),
     ),
 }
 TRANSFER_ERRORS = {

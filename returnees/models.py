@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Region(models.TextChoices):
@@ -287,7 +288,9 @@ class FamilyContact(models.Model):
     """
 
     returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="family_contacts")
-    name = models.CharField(_("name"), max_length=NAME_MAX * 2, validators=[validate_printable])
+    name = models.CharField(
+        pgettext_lazy("person", "name"), max_length=NAME_MAX * 2, validators=[validate_printable]
+    )
     relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_printable])
     warning_channel = models.BooleanField(

@@ -294,6 +294,7 @@ def pdf_summary(data: dict, filter_text: str) -> bytes:
         accept.valueAxis.labels.fontSize = 6
         accept.bars[0].fillColor = shades[1]
         d3.add(accept)
+    # xgettext:no-python-format
     titled(d3, _("Referrals accepted (% of answered) by agency kind"))
     t3 = Table(
         [[_("Agency kind"), _("Sent"), _("Answered"), _("Accepted %"), _("Median days")]]

@@ -65,6 +65,7 @@ def chart_data(data: dict) -> dict:
             "labels": [r["label"] for r in data["referrals"]],
             "series": [
                 {
+                    # xgettext:no-python-format
                     "label": _("Accepted (% of answered)"),
                     "data": [r["acceptance_percent"] for r in data["referrals"]],
                 },
