@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import send_mail
 from django.db import connection
 from django.urls import reverse
@@ -72,11 +73,14 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             send_email=False, user__notifications__pk__in=claimed
         ).values_list("user_id", "kind")
     )
-    notifications = Notification.objects.filter(pk__in=claimed).select_related("recipient", "case")
+    notifications = Notification.objects.filter(pk__in=claimed).select_related(
+        "recipient", "recipient__staff_preference", "case"
+    )
     for notification in notifications:
         recipient = notification.recipient
         if recipient.email and (recipient.pk, notification.kind) not in muted:
-            with translation.override(settings.LANGUAGE_CODE):
+            # In the language the recipient chose for the interface.
+            with translation.override(_recipient_language(recipient)):
                 send_mail(
                     notification.text,
                     _email_body(notification),
@@ -92,3 +96,10 @@ def send_notification_emails(notification_ids: list[int]) -> int:
         sent,
     )
     return sent
+
+
+def _recipient_language(user) -> str:
+    try:
+        return user.staff_preference.language
+    except ObjectDoesNotExist:
+        return settings.LANGUAGE_CODE

@@ -1,17 +1,20 @@
-"""Signing in (password, then the authenticator code) and the account's own security:
-two-factor enrolment, recovery codes, and API tokens."""
+"""Signing in (password, then the authenticator code) and the account's own settings:
+two-factor enrolment, recovery codes, API tokens, and the interface language."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 from two_factor.views import DisableView, LoginView, ProfileView
 
 from config.forms import SignInForm
+from config.language import remember_in_session
 from config.security import second_factor_required
 
 
@@ -85,3 +88,37 @@ class AccountSecurityView(ProfileView):
         context = super().get_context_data(**kwargs)
         context["second_factor_required"] = second_factor_required(self.request.user)
         return context
+
+
+@require_POST
+def language_set(request):
+    """The header's language switcher: stores a signed-in person's choice, sets the
+    session and the language cookie (for the sign-in page too), and returns to the page."""
+    from referrals.services import staff_language_set
+
+    language = request.POST.get("language", "")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        try:
+            staff_language_set(actor=request.user, language=language)
+        except ValidationError:
+            return response
+        remember_in_session(request.session, language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

@@ -83,6 +83,8 @@ _ENROLMENT_VIEWS = {
     "two_factor:setup",
     "two_factor:qr",
     "healthz",
+    # Choosing the language the enrolment pages are read in.
+    "language",
 }
 
 

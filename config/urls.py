@@ -6,7 +6,13 @@ from two_factor import views as tf_views
 
 from audit import views as audit_views
 from casework.views import notification_preferences, notifications
-from config.accounts import AccountSecurityView, SecondFactorDisableView, SignInView, api_token
+from config.accounts import (
+    AccountSecurityView,
+    SecondFactorDisableView,
+    SignInView,
+    api_token,
+    language_set,
+)
 from config.health import healthz
 
 # django-two-factor-auth's views under its own namespace (its views reverse these
@@ -46,6 +52,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include(two_factor_urlpatterns)),
     path("accounts/api-token/", api_token, name="api_token"),
+    path("accounts/language/", language_set, name="language"),
     path("healthz", healthz, name="healthz"),
     path("returnees/", include("returnees.urls")),
     path("cases/", include("casework.urls")),

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,9 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="referrals.sync_roles")
+        from config.language import on_sign_in
+
+        user_logged_in.connect(on_sign_in, dispatch_uid="referrals.staff_language")
 
 
 def _sync_roles(sender, using, apps=None, **kwargs):

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models import LONG_TEXT, LONG_TEXT_MAX
 from returnees.models import Region, validate_printable
@@ -38,7 +39,7 @@ class Agency(models.Model):
     granted to that group, so membership is never stored twice.
     """
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(pgettext_lazy("agency", "name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
     region = models.CharField(_("region"), max_length=32, choices=Region.choices)
     # Review cadence of the program this agency leads, in days by risk category.
@@ -134,7 +135,7 @@ def normalised_scope(scope) -> list[str]:
 
 class ReferralStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("referral status", "Sent")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     IN_PROGRESS = "in_progress", _("In progress")
@@ -170,10 +171,16 @@ class Referral(models.Model):
 
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="referrals")
     from_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="sent_referrals", verbose_name=_("from")
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="sent_referrals",
+        verbose_name=pgettext_lazy("sending agency", "from"),
     )
     to_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="received_referrals", verbose_name=_("to")
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="received_referrals",
+        verbose_name=pgettext_lazy("receiving agency", "to"),
     )
     service_type = models.CharField(_("service"), max_length=24, choices=ServiceType.choices)
     reason = models.TextField(_("reason"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
@@ -382,10 +389,16 @@ class LeadTransfer(models.Model):
         "casework.Case", on_delete=models.PROTECT, related_name="lead_transfers"
     )
     from_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("sending agency", "from"),
     )
     to_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="lead_offers", verbose_name=_("to")
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="lead_offers",
+        verbose_name=pgettext_lazy("receiving agency", "to"),
     )
     status = models.CharField(
         _("status"),
@@ -425,3 +438,18 @@ class LeadTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"Lead transfer #{self.pk}"
+
+
+class StaffPreference(models.Model):
+    """A person's own interface settings: for now, the language they read it in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"Staff preference #{self.pk}"

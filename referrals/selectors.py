@@ -14,6 +14,7 @@ from referrals.models import (
     ReferralStatus,
     Role,
     ShareScope,
+    StaffPreference,
 )
 
 
@@ -186,3 +187,8 @@ def case_referral_panel(case) -> dict:
         .select_related("to_agency")
         .first(),
     }
+
+
+def staff_language(user) -> str | None:
+    """The language `user` chose, or None if they never chose one."""
+    return StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()

@@ -11,6 +11,7 @@ import datetime
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,6 +42,7 @@ from referrals.models import (
     Role,
     ServiceType,
     ShareScope,
+    StaffPreference,
     normalised_scope,
 )
 from referrals.selectors import consent_covering
@@ -738,3 +740,14 @@ def agency_set_jurisdiction(*, actor, agency: Agency, regions: Sequence[str]) ->
         actor.pk,
     )
     return agency
+
+
+@transaction.atomic
+def staff_language_set(*, actor, language: str) -> StaffPreference:
+    """Stores the interface language `actor` chose; emails and notifications follow it too."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the offered languages.")})
+    preference, _created = StaffPreference.objects.update_or_create(
+        user=actor, defaults={"language": language}
+    )
+    return preference
