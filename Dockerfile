@@ -14,7 +14,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client \
+    && apt-get install -y --no-install-recommends postgresql-client gettext \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 homeward
 
@@ -24,13 +24,16 @@ COPY config ./config
 COPY returnees ./returnees
 COPY casework ./casework
 COPY referrals ./referrals
+COPY audit ./audit
 RUN pip install .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
 COPY --from=assets /assets/node_modules/chart.js/dist ./node_modules/chart.js/dist
-# collectstatic needs settings but no database or secret.
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+# collectstatic and compilemessages (the ru/ky catalogues; .mo files are not committed)
+# need settings but no database or secret.
+RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && DJANGO_SECRET_KEY=collectstatic-only python manage.py compilemessages --locale ru --locale ky
 
 USER homeward
 EXPOSE 8000

@@ -15,12 +15,13 @@ CHROMIUM ?= /usr/bin/chromium
 export DATABASE_URL ?= postgres://$(DB_HOST):5432/$(DB_NAME)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint bench install install-dev db browser clean backup restore
+.PHONY: help run test lint bench install install-dev db browser messages clean backup restore
 
 help:
 	@echo "make run    install, create and migrate the database, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   lint and run the whole test suite against Postgres, Redis and Chromium"
 	@echo "make lint   ruff"
+	@echo "make messages  compile the Russian and Kyrgyz catalogues"
 	@echo "make bench  seed 100,000 returnees into their own database and print timings"
 	@echo "make backup BACKUP=file.dump           pg_dump the database of DATABASE_URL (docs/backups.md)"
 	@echo "make restore BACKUP=file.dump TARGET=db restore a dump into a new database TARGET"
@@ -60,7 +61,19 @@ browser:
 			echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 		fi; }
 
-run: install db
+# Compiles the ru/ky catalogues (config/locale) into the .mo files Django reads;
+# msgfmt is GNU gettext's (Debian package `gettext`).
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's gettext for compilemessages"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+		else \
+			echo "Compiling translations needs GNU gettext's msgfmt: sudo apt-get install gettext" >&2; exit 1; \
+		fi; }
+	$(MANAGE) compilemessages --locale ru --locale ky --ignore '$(VENV)' --ignore node_modules >/dev/null
+
+run: install db messages
 	DJANGO_DEBUG=true $(MANAGE) migrate --noinput
 	DJANGO_DEBUG=true $(MANAGE) seed_demo
 	@echo
@@ -75,7 +88,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-dev browser lint
+test: install-dev browser lint messages
 	$(BIN)/pytest
 
 bench: install-dev
