@@ -128,6 +128,8 @@ MATRIX = {
         {**SIGNED_IN, "social_worker": 403, "partner": 403, "outsider": 403},
         [],
     ),
+    # The language switcher: anyone may choose; a signed-in person's choice is stored.
+    "language": ("post", PUBLIC, []),
     "notifications": ("get", SIGNED_IN, []),
     "notification_preferences": ("get", SIGNED_IN, []),
     "api-schema": ("get", SIGNED_IN, []),
