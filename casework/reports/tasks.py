@@ -1,9 +1,12 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import translation
 
 from casework.reports import exports, selectors, services
 from casework.reports.filters import ReportFilter
+from referrals.selectors import staff_language
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +22,12 @@ def run_export(job_id: int) -> int:
     if job is None:
         return 0
     user = job.requested_by
+    # Headers and labels in the language the requester reads, as a download in the browser.
+    with translation.override(staff_language(user) or settings.LANGUAGE_CODE):
+        return _write(job, user)
+
+
+def _write(job, user) -> int:
     try:
         filterset = ReportFilter(job.filter_params, queryset=selectors.report_cases(user))
         if not filterset.is_valid():
@@ -35,7 +44,7 @@ def run_export(job_id: int) -> int:
         )
     except Exception as exc:
         # The type only: a database error's message can quote a person's data.
-        logger.error("export %s failed: %s", job_id, type(exc).__name__)
+        logger.error("export %s failed: %s", job.pk, type(exc).__name__)
         services.export_fail(job=job)
         return 0
     services.export_finish(job=job, path=path, rows_written=written)

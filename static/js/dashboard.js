@@ -11,6 +11,8 @@
     return; // the tables beside the charts carry the same numbers
   }
   var data = JSON.parse(source.textContent);
+  // Numbers on the axes and labels in the page's language (e.g. 12 345 in Russian).
+  window.Chart.defaults.locale = document.documentElement.lang || "en";
   var ink = ["#1d3557", "#8a3b12", "#2f6b3a", "#5b4a8b", "#444444"];
 
   // A small tile drawn once per series: solid, diagonal lines, dots, cross-hatch…
