@@ -20,12 +20,14 @@ from tests.test_access_matrix import MATRIX, URL_KWARGS, request_as
 
 world = matrix.world
 
-# What an unverified session may still reach: signing in and out, enrolment.
+# What an unverified session may still reach: signing in and out, enrolment,
+# and choosing the language those pages are read in.
 ENROLMENT = {
     "home",
     "login",
     "logout",
     "healthz",
+    "language",
     "two_factor:login",
     "two_factor:setup",
     "two_factor:qr",
