@@ -43,15 +43,15 @@ def case_search(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
     text = text.strip()
     if not text:
         return queryset
-    condition = Q()
     if (case_id := case_id_from_reference(text)) is not None:
-        condition |= Q(pk=case_id)
+        # A reference names one case; its letters ("HW") must not match names too.
+        return queryset.filter(pk=case_id)
     key = name_key(text)
-    if key:
-        condition |= Q(returnee__name_key__contains=key) | Q(returnee__alias_key__contains=key)
-    if not condition:
+    if not key:
         return queryset.none()
-    return queryset.filter(condition)
+    return queryset.filter(
+        Q(returnee__name_key__contains=key) | Q(returnee__alias_key__contains=key)
+    )
 
 
 def minors_condition() -> Q:

@@ -156,7 +156,12 @@ def discover(http, name, url):
             baseline[form.add_prefix(field_name)] = plausible(field, form[field_name])
         # A form without fields (a confirmation) still gets a field it does not expect.
         return baseline if form.fields else {**baseline, "unexpected": "Plausible text"}
-    html = page.content.decode(errors="replace") if page.status_code == 200 else ""
+    # A download (a streamed file) has no form to find.
+    html = (
+        page.content.decode(errors="replace")
+        if page.status_code == 200 and not page.streaming
+        else ""
+    )
     names = {n for n in FIELD_NAMES.findall(html) if n != "csrfmiddlewaretoken"}
     return dict.fromkeys(sorted(names) or ["unexpected"], "Plausible text")
 

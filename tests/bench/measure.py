@@ -29,8 +29,10 @@ from casework.models import Case
 from casework.selectors import caseload
 from casework.views import CASELOAD_PAGE_SIZE
 from config.api import PageNumberPagination
+from config.security import second_factor_required
 from referrals.models import Agency
 from returnees.management.commands.seed_demo import AGENCIES
+from tests.conftest import verify_second_factor
 
 WORKER = "sw.bishkek"
 SEARCH = "abdullaev"
@@ -90,6 +92,8 @@ def run(*, returnees: int) -> None:
 
     client = Client()
     client.force_login(user)
+    if second_factor_required(user):
+        verify_second_factor(client, user)  # as after the code step of the sign-in
     caseload_deep = deep_page(visible, CASELOAD_PAGE_SIZE)
     api_deep = deep_page(visible, PageNumberPagination.page_size)
     case = case_with_dependents(user)
