@@ -96,29 +96,28 @@ def login(page):
     def _login(user, *, check=None):
         """Sign in by field names (any language), typing the second factor for the
         roles that must use it. `check(step)` runs on the password and code pages."""
+        device = enrolled_authenticator(user)
         page.goto("/accounts/login/")
         if check:
             check("sign-in")
         page.locator("[name=auth-username]").fill(user.username)
         page.locator("[name=auth-password]").fill(PASSWORD)
         page.locator("[name=auth-password]").press("Enter")
-        code = authenticator_code(user)
-        if code is not None:
+        if device is not None:
             token = page.locator("[name=token-otp_token]")
+            token.wait_for()
             if check:
-                token.wait_for()
                 check("second-factor")
-            token.fill(code)
+            token.fill(authenticator_code(device))
             token.press("Enter")
         page.wait_for_url("**/cases/")
 
     return _login
 
 
-def authenticator_code(user) -> str | None:
-    """The code the person's authenticator app would show now, for roles that must
-    use a second factor (enrolled already); None for the others."""
-    from django_otp.oath import totp
+def enrolled_authenticator(user):
+    """The TOTP device of a user whose role must use a second factor (enrolled
+    already, so the sign-in asks for the code); None for the other roles."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from config.security import second_factor_required
@@ -128,6 +127,13 @@ def authenticator_code(user) -> str | None:
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, name="default", defaults={"confirmed": True}
     )
+    return device
+
+
+def authenticator_code(device) -> str:
+    """The code the person's authenticator app shows now."""
+    from django_otp.oath import totp
+
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     return f"{code:06d}"
 
