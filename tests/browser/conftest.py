@@ -110,7 +110,8 @@ def login(page):
                 check("second-factor")
             token.fill(authenticator_code(device))
             token.press("Enter")
-        page.wait_for_url("**/cases/")
+        # Staff land on their caseload, the auditor on the audit trail.
+        page.wait_for_url(re.compile(r"/(cases|audit)/$"))
 
     return _login
 
@@ -218,6 +219,7 @@ def journey(page, request):
 
     class Journey:
         folder = JOURNEYS / name
+        language = VARIANTS[variant][0].split("-")[0]  # what <html lang> must say
 
         @staticmethod
         def step(step: str) -> None:

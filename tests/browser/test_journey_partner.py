@@ -19,13 +19,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SUBMIT = "main form[method=post] button[type=submit].primary"
 
 
-@pytest.mark.parametrize("page", ["ru-phone"], indirect=True)
+@pytest.mark.parametrize("page", ["ru-phone", "en"], indirect=True)
 def test_partner(cast, page, login, register, journey):
     case = register(given_name="Azamat", family_name="Tailorov")
     referral = sent(cast, case)
 
     login(cast.partner)
-    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("html")).to_have_attribute("lang", journey.language)
     page.locator("nav a[href='/referrals/inbox/']").click()
     row = page.locator(f"tr[data-referral='{referral.pk}']")
     expect(row).to_have_attribute("data-status", "sent")

@@ -23,7 +23,7 @@ CLINICAL = "Sleeps badly; nightmares about Raqqa; started sertraline."
 FOR_POLICE = "Reports weekly to the district officer as agreed."
 
 
-@pytest.mark.parametrize("page", ["ru"], indirect=True)
+@pytest.mark.parametrize("page", ["ru", "en-phone"], indirect=True)
 def test_police_liaison(cast, page, login, register, journey):
     admin = get_user_model().objects.create_superuser("root", "root@homeward.example", "x")
     agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
@@ -35,7 +35,7 @@ def test_police_liaison(cast, page, login, register, journey):
 
     # Password, then the code from the authenticator app (login types it).
     login(cast.police_liaison, check=journey.step)
-    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("html")).to_have_attribute("lang", journey.language)
 
     page.locator("nav a[href='/referrals/flags/']").click()
     row = page.locator(f"table.flags-board tr[data-flag='{raised.pk}']")
