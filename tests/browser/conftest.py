@@ -171,6 +171,19 @@ def check_accessibility(page, name: str) -> None:
         + "\n    ".join(" ".join(node["target"]) for node in v["nodes"][:10])
         for v in failing
     ]
+    # Errors: each summary link leads to a field; each invalid field is described.
+    problems += page.evaluate(
+        """() => [
+          ...[...document.querySelectorAll(".form-errors a[href^='#']")]
+             .filter(a => !document.getElementById(a.hash.slice(1)))
+             .map(a => `error summary link ${a.hash} leads nowhere`),
+          ...[...document.querySelectorAll("[aria-invalid=true]")]
+             .filter(e => !(e.closest("fieldset[aria-describedby]") || e)
+                              .getAttribute("aria-describedby")?.split(" ")
+                              .some(id => document.getElementById(id)))
+             .map(e => `invalid field ${e.name} has no description of its error`),
+        ]"""
+    )
     lang = page.evaluate("document.documentElement.lang")
     if not lang:
         problems.append("<html> has no lang attribute")

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_checker_fails_on_serious_violations(page):
     page.set_content(
         '<html lang="en"><body><main><h1>Form</h1>'
-        '<input type="text" name="unlabelled">'
+        '<div class="form-errors"><a href="#id_gone">Gone: required</a></div>'
+        '<input type="text" name="unlabelled" aria-invalid="true">'
         '<p style="color:#bbb;background:#fff">Faint text</p></main></body></html>'
     )
     with pytest.raises(AssertionError) as failure:
@@ -21,6 +22,8 @@ def test_the_checker_fails_on_serious_violations(page):
     assert "label (critical)" in message
     assert "color-contrast (serious)" in message
     assert "input" in message  # the offending selector is named
+    assert "error summary link #id_gone leads nowhere" in message
+    assert "invalid field unlabelled has no description of its error" in message
 
 
 @pytest.mark.parametrize("page", ["ru-phone"], indirect=True)

@@ -68,11 +68,17 @@ def test_social_worker(cast, page, login, register, journey):
     case = Case.objects.get(lead_agency=cast.agency_a)
     expect(page.locator("main")).to_contain_text(case.reference)
     journey.step("case")
-    # The case page, after a skip-link jump too.
-    CASE_PAGE = re.compile(rf"/cases/{case.pk}/(#main)?$")
+    # The case page (a fragment from a skip link or an error link survives redirects).
+    CASE_PAGE = re.compile(rf"/cases/{case.pk}/(#[\w-]+)?$")
 
     # Triage: non-violent needs no second person.
     page.locator(f"a[href='/cases/{case.pk}/triage/']").first.click()
+    page.locator(SUBMIT).click()  # nothing chosen: the summary links to each field
+    expect(page.locator("#form-errors a[href='#id_category_0']")).to_be_visible()
+    expect(page.locator("[name=rationale]")).to_have_attribute("aria-invalid", "true")
+    journey.step("triage-errors")
+    page.locator("#form-errors a[href='#id_category_0']").click()
+    expect(page.locator("#id_category_0")).to_be_focused()
     page.locator("[name=category][value=non_violent]").check()
     for indicator in [
         "beliefs_attitudes",
