@@ -37,7 +37,10 @@ def test_police_liaison(cast, page, login, register, journey):
     login(cast.police_liaison, check=journey.step)
     expect(page.locator("html")).to_have_attribute("lang", journey.language)
 
-    page.locator("nav a[href='/referrals/flags/']").click()
+    # The main navigation, by keyboard.
+    tab_to(page, "nav a[href='/referrals/flags/']")
+    assert_focus_visible(page, "nav a[href='/referrals/flags/']")
+    page.keyboard.press("Enter")
     row = page.locator(f"table.flags-board tr[data-flag='{raised.pk}']")
     expect(row).to_have_attribute("data-status", "open")
     expect(row).to_contain_text(case.reference)
