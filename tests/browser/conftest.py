@@ -200,8 +200,8 @@ def check_accessibility(page, name: str) -> None:
                                         + (e.className ? "." + e.className : ""))"""
         )
         problems.append(f"the page scrolls sideways by {overflow}px: {wide}")
-    CHECKED_PAGES.append(f"{name} [{lang}, {page.viewport_size['width']}px]")
     assert not problems, f"Accessibility of {name} ({page.url}):\n  " + "\n  ".join(problems)
+    CHECKED_PAGES.append(f"{name} [{lang}, {page.viewport_size['width']}px]")
 
 
 _journey_steps: dict[str, int] = {}
@@ -244,6 +244,8 @@ def journey(page, request):
 
 def pytest_terminal_summary(terminalreporter):
     if CHECKED_PAGES:
-        terminalreporter.write_sep("-", f"axe-core checked {len(CHECKED_PAGES)} pages")
+        terminalreporter.write_sep(
+            "-", f"axe-core: {len(CHECKED_PAGES)} pages without serious or critical violations"
+        )
         for name in CHECKED_PAGES:
             terminalreporter.write_line(f"  {name}")
