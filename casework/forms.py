@@ -18,15 +18,20 @@ from referrals.models import Agency
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value is always ISO, whatever the page's language
+    (a localised "25.11.2026" is no value at all to <input type=date>)."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format)
 
 
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def format_value(self, value):
-        value = super().format_value(value)
-        return value[:16] if isinstance(value, str) else value
+    def __init__(self, attrs=None, format="%Y-%m-%dT%H:%M"):
+        super().__init__(attrs, format)
 
 
 def long_text(label, **kwargs):

@@ -23,7 +23,13 @@ User = get_user_model()
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value is always ISO, whatever the page's language
+    (a localised "25.11.2026" is no value at all to <input type=date>)."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format)
 
 
 class AliasesField(forms.CharField):

@@ -64,25 +64,25 @@ class ReportFilter(django_filters.FilterSet):
         label=_("Opened from"),
         field_name="opened_on",
         lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     opened_to = django_filters.DateFilter(
         label=_("Opened until"),
         field_name="opened_on",
         lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     closed_from = django_filters.DateFilter(
         label=_("Closed from"),
         field_name="closed_on",
         lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     closed_to = django_filters.DateFilter(
         label=_("Closed until"),
         field_name="closed_on",
         lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     class Meta:

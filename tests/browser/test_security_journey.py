@@ -36,6 +36,8 @@ def test_police_liaison_enrols_at_first_sign_in_and_reaches_the_flags_board(cast
     page.get_by_role("button", name="Next").click()
     qr = page.get_by_role("img", name="QR code for your authenticator app")
     expect(qr).to_be_visible()
+    # Visible is not yet loaded: wait for the image itself, then check it decoded.
+    page.wait_for_function("img => img.complete", arg=qr.element_handle())
     assert page.evaluate("img => img.naturalWidth", qr.element_handle()) > 0
     secret = page.locator("code").first.inner_text()
     page.get_by_label("Token").fill(f"{totp(base64.b32decode(secret)):06d}")
