@@ -98,7 +98,7 @@ def test_msgfmt_accepts_the_format_strings(language):
     assert result.returncode == 0, result.stderr
 
 
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdi]|%%|\{\{[^}]*\}\}|<[^>]+>")
+FORMAT_TOKEN = re.compile(r"%\([a-z_]+\)[sdi]|%%|\{\{[^}]*\}\}|<[^>]+>")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -107,13 +107,13 @@ def test_placeholders_and_markup_are_kept_exactly(language):
     wrong = []
     for entry in live(catalogue(language)):
         if entry.msgid_plural:
-            expected = sorted(PLACEHOLDER.findall(entry.msgid_plural))
+            expected = sorted(FORMAT_TOKEN.findall(entry.msgid_plural))
             forms = entry.msgstr_plural.values()
         else:
-            expected = sorted(PLACEHOLDER.findall(entry.msgid))
+            expected = sorted(FORMAT_TOKEN.findall(entry.msgid))
             forms = [entry.msgstr]
         for form in forms:
-            if sorted(PLACEHOLDER.findall(form)) != expected:
+            if sorted(FORMAT_TOKEN.findall(form)) != expected:
                 wrong.append((entry.msgid, form))
     assert wrong == []
 
