@@ -6,15 +6,26 @@ exists. Global (model-level) permissions never widen object access: only rows
 in the direct-FK guardian tables do, granted to the user or one of their groups.
 """
 
-from django.contrib.auth.models import Permission
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Subquery
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import Http404
 
 from audit.services import audit_refusal
 from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
-
-VIEW = "view_case"
-CHANGE = "change_case"
+from casework.parts import CHANGE as CHANGE  # re-exported: the funnel's callers name it here
+from casework.parts import NOTE_PARTS, RULES, VIEW, Audience, Part, part_of
+from referrals.models import AgencyKind, Role
 
 
 def case_access_condition(user, codename: str = VIEW, *, case_ref: str = "pk") -> Q:
@@ -72,3 +83,114 @@ def case_for_user(user, case_id, codename: str = VIEW) -> Case:
         audit_refusal(object_type="casework.case", object_id=case_id, case_id=case_id)
         raise Http404
     return case
+
+
+# --- What a reader sees of one case (casework/parts.py) ----------------------------------
+
+
+@dataclass(frozen=True)
+class CaseViewer:
+    """A reader's relation to one case, decided once per request: the object
+    permissions they hold on it and whether they read it as a police liaison or as
+    health staff. What that lets them read and write is `casework.parts.RULES`."""
+
+    case: Case
+    user: object
+    perms: frozenset[str]
+    police: bool
+    health: bool
+
+    def admitted(self, audience: Audience) -> bool:
+        return audience.admits(perms=self.perms, police=self.police, health=self.health)
+
+    def can_read(self, part: Part) -> bool:
+        return self.admitted(RULES[part].read)
+
+    def can_write(self, part: Part) -> bool:
+        return self.admitted(RULES[part].write)
+
+    @cached_property
+    def reads(self) -> dict[str, bool]:
+        """Part name -> readable, for templates: `{% if viewer.reads.contact %}`."""
+        return {part.value: self.can_read(part) for part in Part}
+
+    @cached_property
+    def writes(self) -> dict[str, bool]:
+        return {part.value: self.can_write(part) for part in Part}
+
+    def shows(self, field: str) -> bool:
+        """Whether the field's part is readable; a field in no part raises KeyError."""
+        return self.can_read(part_of(field))
+
+    def may_write_note(self, visibility: str) -> bool:
+        return self.can_write(NOTE_PARTS[visibility])
+
+    def note_condition(self) -> Q:
+        levels = [level for level, part in NOTE_PARTS.items() if self.can_read(part)]
+        return Q(visibility__in=levels) | Q(author=self.user)
+
+
+def case_viewer(user, case: Case) -> CaseViewer:
+    """One query: the reader's object permissions on this case, their roles and agency kinds."""
+    held = CaseUserObjectPermission.objects.filter(content_object=case, user=user).values_list(
+        "permission__codename", Value("perm")
+    )
+    groups = user.groups.values_list("name", "agency__kind")
+    rows = list(
+        held.union(
+            CaseGroupObjectPermission.objects.filter(
+                content_object=case, group__user=user
+            ).values_list("permission__codename", Value("perm")),
+            groups,
+            all=True,
+        )
+    )
+    perms = frozenset(code for code, tag in rows if tag == "perm")
+    memberships = [(name, kind) for name, kind in rows if kind != "perm"]
+    return CaseViewer(
+        case=case,
+        user=user,
+        perms=perms,
+        police=VIEW in perms and any(name == Role.POLICE_LIAISON for name, _ in memberships),
+        health=VIEW in perms and any(kind == AgencyKind.HEALTH for _, kind in memberships),
+    )
+
+
+def case_part_for_user(
+    user, case_id, part: Part | tuple[Part, ...], *, write: bool = False
+) -> CaseViewer:
+    """The case and what the user sees of it, if they may read (or, with `write`,
+    write) `part` of it — or one of several parts; otherwise Http404, recorded like
+    any refusal. Pages and API call this one funnel, so both answer the same."""
+    case = case_for_user(user, case_id)
+    viewer = case_viewer(user, case)
+    allowed = viewer.can_write if write else viewer.can_read
+    if not any(allowed(p) for p in (part if isinstance(part, tuple) else (part,))):
+        audit_refusal(object_type="casework.case", object_id=case.pk, case_id=case.pk)
+        raise Http404
+    return viewer
+
+
+def audience_condition(user, audience: Audience, *, case_ref: str = "pk") -> Q:
+    """An SQL condition true for the cases whose `audience` includes `user`, for lists
+    and exports that show a part row by row (the set-based twin of `admitted`).
+    The reader's role and agency kind are tested in the same SQL, not by a query."""
+    condition = Q(pk__in=[])
+    for codename in sorted(audience.perms):
+        condition |= case_access_condition(user, codename, case_ref=case_ref)
+    kinds = Q()
+    if audience.police:
+        kinds |= Q(name=Role.POLICE_LIAISON)
+    if audience.health:
+        kinds |= Q(agency__kind=AgencyKind.HEALTH)
+    if kinds:
+        member = Group.objects.filter(kinds, user=user)
+        condition |= case_access_condition(user, VIEW, case_ref=case_ref) & Q(Exists(member))
+    return condition
+
+
+def part_flag(user, part: Part, *, case_ref: str = "pk") -> ExpressionWrapper:
+    """`audience_condition` of the part's readers as a boolean column."""
+    return ExpressionWrapper(
+        audience_condition(user, RULES[part].read, case_ref=case_ref), output_field=BooleanField()
+    )

@@ -7,6 +7,7 @@ not on that case or that the caller may not see. Writes go through
 `casework.services`; what a reader sees of a case is decided by `case_viewer`.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import services
-from casework.access import CHANGE, case_for_user
+from casework.access import CaseViewer, case_for_user, case_part_for_user, case_viewer
 from casework.filters import CaseFilter
 from casework.models import (
     INDICATORS,
@@ -51,10 +52,9 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
+from casework.parts import ANY_NOTE, EVERY_READER, RULES, Part, part_of
 from casework.selectors import (
-    CaseViewer,
     TimelineKind,
-    case_viewer,
     caseload,
     flags_of,
     goals_of,
@@ -66,7 +66,7 @@ from casework.selectors import (
 )
 from config.api import PageNumberPagination, as_api_error, require_model_permission
 from referrals.models import Agency
-from returnees.models import Need, Returnee
+from returnees.models import Returnee
 
 # --- Shared output pieces -------------------------------------------------------------
 
@@ -84,10 +84,48 @@ class PersonNameField(serializers.CharField):
 # --- Cases ----------------------------------------------------------------------------
 
 
-class CaseListOutput(serializers.ModelSerializer):
+class PartAwareOutput(serializers.Serializer):
+    """An output every field of which belongs to a part of the case (casework/parts.py).
+
+    A field of a part the reader may not read is null. Who the reader is comes from
+    the `viewer` in the context (one case), or from the row's own `reads_<part>`
+    flags (rows annotated in SQL, e.g. by the caseload report); a row without
+    either shows only parts every reader of a case reads. A field no part declares
+    fails at once: no serializer decides on its own what a reader sees. Nested
+    part-aware outputs decide for themselves.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if not isinstance(field, PartAwareOutput) and RULES[part_of(name)].read != EVERY_READER:
+                field.allow_null = True  # so the published schema says it may be null
+        return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        viewer: CaseViewer | None = self.context.get("viewer")
+        for name, field in self.fields.items():
+            if isinstance(field, PartAwareOutput):
+                continue
+            part = part_of(name)
+            if viewer is not None:
+                readable = viewer.can_read(part)
+            elif RULES[part].read == EVERY_READER:
+                readable = True
+            else:
+                readable = getattr(instance, f"reads_{part}", None)
+                if readable is None:
+                    raise ImproperlyConfigured(f"{name!r} ({part}) needs a reader to be shown")
+            if not readable:
+                data[name] = None
+        return data
+
+
+class CaseListOutput(PartAwareOutput, serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     full_name = serializers.CharField(source="returnee.full_name")
-    birth_date = serializers.DateField(source="returnee.birth_date")
+    birth_date = serializers.DateField(source="returnee.birth_date", allow_null=True)
     region = serializers.CharField(source="returnee.region")
     lead_agency = serializers.CharField(source="lead_agency.name")
     assigned_worker = serializers.SerializerMethodField()
@@ -111,14 +149,7 @@ class CaseListOutput(serializers.ModelSerializer):
         return (worker.get_full_name() or worker.get_username()) if worker else None
 
 
-class ReturneeOutput(serializers.ModelSerializer):
-    # Null for readers outside the case team (see CaseDetailOutput).
-    address = serializers.CharField(allow_null=True, read_only=True)
-    phone = serializers.CharField(allow_null=True, read_only=True)
-    needs = serializers.ListField(
-        child=serializers.ChoiceField(choices=Need.choices), allow_null=True, read_only=True
-    )
-
+class ReturneeOutput(PartAwareOutput, serializers.ModelSerializer):
     class Meta:
         model = Returnee
         fields = [
@@ -144,25 +175,15 @@ class ReturneeOutput(serializers.ModelSerializer):
         ]
 
 
-# What only the case team sees of the person: contact details and the needs screen.
-INTAKE_DETAILS = ("address", "phone", "needs")
-
-
 class CaseDetailOutput(CaseListOutput):
-    """One case. With a `viewer` in the context, what that reader may not see
-    (the triage's category and pathway, the review date, the person's contact
-    details and needs) is null."""
+    """One case, as the `viewer` in the context may read it (casework/parts.py)."""
 
     returnee = ReturneeOutput()
     parent_case_id = serializers.SerializerMethodField()
-    category = serializers.ChoiceField(
-        choices=RiskCategory.choices, allow_blank=True, allow_null=True, read_only=True
-    )
-    pathway = serializers.ChoiceField(
-        choices=Pathway.choices, allow_blank=True, allow_null=True, read_only=True
-    )
-    pathway_override_reason = serializers.CharField(allow_null=True, read_only=True)
-    next_review_on = serializers.DateField(allow_null=True, read_only=True)
+    category = serializers.ChoiceField(choices=RiskCategory.choices, allow_blank=True)
+    pathway = serializers.ChoiceField(choices=Pathway.choices, allow_blank=True)
+    pathway_override_reason = serializers.CharField()
+    next_review_on = serializers.DateField()
 
     class Meta(CaseListOutput.Meta):
         fields = [
@@ -182,20 +203,9 @@ class CaseDetailOutput(CaseListOutput):
         # Only a parent case the reader may see is named.
         return self.context.get("parent_case_id")
 
-    def to_representation(self, case):
-        data = super().to_representation(case)
-        viewer: CaseViewer | None = self.context.get("viewer")
-        if viewer is not None and not viewer.sees_category:
-            data.update(category=None, pathway=None, pathway_override_reason=None)
-        if viewer is not None and not viewer.sees_reviews:
-            data["next_review_on"] = None
-        if viewer is not None and not viewer.sees_intake_details:
-            data["returnee"].update(dict.fromkeys(INTAKE_DETAILS))
-        return data
-
 
 def case_detail_data(user, case: Case, viewer: CaseViewer) -> dict:
-    parent = parent_case_visible_to(user, case)
+    parent = parent_case_visible_to(user, case) if viewer.can_read(Part.FAMILY) else None
     context = {"parent_case_id": parent.pk if parent else None, "viewer": viewer}
     return CaseDetailOutput(case, context=context).data
 
@@ -280,17 +290,11 @@ class CaseActionApi(APIView):
     def conflict_data(self, current) -> dict:
         return case_detail_data(self.request.user, current, self.viewer)
 
-    def case_for_reader(self, case_id) -> tuple[Case, CaseViewer]:
-        """The case as any reader with access sees it, and what they see of it."""
-        case = case_for_user(self.request.user, case_id)
-        self.viewer = case_viewer(self.request.user, case)
-        return case, self.viewer
-
-    def case_for_team(self, case_id) -> tuple[Case, CaseViewer]:
-        """The case, only for its team (holders of change_case on it)."""
-        case = case_for_user(self.request.user, case_id, CHANGE)
-        self.viewer = case_viewer(self.request.user, case)
-        return case, self.viewer
+    def case_part(self, case_id, part, *, write: bool = False) -> CaseViewer:
+        """The case and what the caller sees of it, if they may read (or write) `part`
+        of it (casework/parts.py); a 404 otherwise, as for a case that does not exist."""
+        self.viewer = case_part_for_user(self.request.user, case_id, part, write=write)
+        return self.viewer
 
 
 # --- Triage ---------------------------------------------------------------------------
@@ -367,16 +371,14 @@ class TriageApi(CaseActionApi):
 
     @extend_schema(responses={200: TriageAssessmentOutput(many=True), **READ_ERRORS})
     def get(self, request, case_id: int):
-        case, viewer = self.case_for_reader(case_id)
-        if not viewer.sees_triage:
-            raise Http404
+        case = self.case_part(case_id, Part.TRIAGE).case
         return Response(TriageAssessmentOutput(triage_history(case), many=True).data)
 
     @extend_schema(
         request=TriageAssessInput, responses={201: TriageAssessmentOutput, **WRITE_ERRORS}
     )
     def post(self, request, case_id: int):
-        case, _viewer = self.case_for_team(case_id)
+        case = self.case_part(case_id, Part.TRIAGE, write=True).case
         serializer = TriageAssessInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -405,7 +407,7 @@ class TriageDecisionApi(CaseActionApi):
         request=TriageDecisionInput, responses={201: TriageAssessmentOutput, **WRITE_ERRORS}
     )
     def post(self, request, case_id: int, assessment_id: int):
-        case, _viewer = self.case_for_team(case_id)
+        case = self.case_part(case_id, Part.TRIAGE, write=True).case
         assessment = get_object_or_404(case.assessments, pk=assessment_id)
         serializer = TriageDecisionInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -443,7 +445,8 @@ class CasePathwayApi(CaseActionApi):
         request=PathwayInput, responses={200: CaseDetailOutput, **VERSIONED_WRITE_ERRORS}
     )
     def post(self, request, case_id: int):
-        case, viewer = self.case_for_team(case_id)
+        viewer = self.case_part(case_id, Part.CATEGORY, write=True)
+        case = viewer.case
         serializer = PathwayInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -481,9 +484,7 @@ class CustodyApi(CaseActionApi):
 
     @extend_schema(responses={200: CustodyOutput(many=True), **READ_ERRORS})
     def get(self, request, case_id: int):
-        case, viewer = self.case_for_reader(case_id)
-        if not viewer.sees_custody:
-            raise Http404
+        case = self.case_part(case_id, Part.CUSTODY).case
         episodes = case.custody_episodes.select_related("recorded_by").order_by(
             "-started_on", "-pk"
         )
@@ -491,7 +492,7 @@ class CustodyApi(CaseActionApi):
 
     @extend_schema(request=CustodyStartInput, responses={201: CustodyOutput, **WRITE_ERRORS})
     def post(self, request, case_id: int):
-        case, _viewer = self.case_for_team(case_id)
+        case = self.case_part(case_id, Part.CUSTODY, write=True).case
         serializer = CustodyStartInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         episode = services.custody_start(actor=request.user, case=case, **serializer.validated_data)
@@ -507,7 +508,7 @@ class CustodyEndApi(CaseActionApi):
 
     @extend_schema(request=CustodyEndInput, responses={200: CustodyOutput, **WRITE_ERRORS})
     def post(self, request, case_id: int, episode_id: int):
-        case, _viewer = self.case_for_team(case_id)
+        case = self.case_part(case_id, Part.CUSTODY, write=True).case
         episode = get_object_or_404(case.custody_episodes, pk=episode_id)
         serializer = CustodyEndInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -560,14 +561,12 @@ class GoalsApi(CaseActionApi):
 
     @extend_schema(responses={200: GoalOutput(many=True), **READ_ERRORS})
     def get(self, request, case_id: int):
-        case, viewer = self.case_for_reader(case_id)
-        if not viewer.sees_plan:
-            raise Http404
+        case = self.case_part(case_id, Part.PLAN).case
         return Response(GoalOutput(goals_of(case), many=True).data)
 
     @extend_schema(request=GoalAddInput, responses={201: GoalOutput, **WRITE_ERRORS})
     def post(self, request, case_id: int):
-        case, _viewer = self.case_for_team(case_id)
+        case = self.case_part(case_id, Part.PLAN, write=True).case
         serializer = GoalAddInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         goal = services.goal_add(actor=request.user, case=case, **serializer.validated_data)
@@ -606,7 +605,7 @@ class GoalUpdateApi(CaseActionApi):
         },
     )
     def patch(self, request, case_id: int, goal_id: int):
-        case, _viewer = self.case_for_team(case_id)
+        case = self.case_part(case_id, Part.PLAN, write=True).case
         goal = get_object_or_404(case.goals, pk=goal_id)
         serializer = GoalUpdateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -670,6 +669,11 @@ class NoteAddInput(serializers.Serializer):
         help_text=_("Id of a note on this case, visible to you, that this one corrects."),
     )
 
+    def validate_visibility(self, value: str) -> str:
+        if not self.context["viewer"].may_write_note(value):
+            raise serializers.ValidationError(_("You may not write notes of this visibility."))
+        return value
+
 
 class NotesApi(CaseActionApi):
     """The notes the caller may see, newest first (paginated); and a new note."""
@@ -679,16 +683,19 @@ class NotesApi(CaseActionApi):
 
     @extend_schema(responses={200: NoteOutput(many=True), **READ_ERRORS})
     def get(self, request, case_id: int):
-        case, viewer = self.case_for_reader(case_id)
+        viewer = self.case_part(case_id, Part.CASE)
+        case = viewer.case
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(notes_visible_to(viewer, case), request, view=self)
         return paginator.get_paginated_response(NoteOutput(page, many=True).data)
 
     @extend_schema(request=NoteAddInput, responses={201: NoteOutput, **WRITE_ERRORS})
     def post(self, request, case_id: int):
-        case, viewer = self.case_for_reader(case_id)
+        viewer = self.case_part(case_id, ANY_NOTE, write=True)
+        case = viewer.case
         serializer = NoteAddInput(
-            data=request.data, context={"visible_notes": notes_visible_to(viewer, case)}
+            data=request.data,
+            context={"visible_notes": notes_visible_to(viewer, case), "viewer": viewer},
         )
         serializer.is_valid(raise_exception=True)
         note = services.note_add(actor=request.user, case=case, **serializer.validated_data)
@@ -702,7 +709,8 @@ class NoteDetailApi(CaseActionApi):
 
     @extend_schema(responses={200: NoteOutput, **READ_ERRORS})
     def get(self, request, case_id: int, note_id: int):
-        case, viewer = self.case_for_reader(case_id)
+        viewer = self.case_part(case_id, Part.CASE)
+        case = viewer.case
         note = get_object_or_404(notes_visible_to(viewer, case), pk=note_id)
         return Response(NoteOutput(note).data)
 
@@ -718,9 +726,13 @@ class NoteAmendApi(CaseActionApi):
 
     @extend_schema(request=NoteAmendInput, responses={200: NoteOutput, **WRITE_ERRORS})
     def post(self, request, case_id: int, note_id: int):
-        case, viewer = self.case_for_reader(case_id)
+        viewer = self.case_part(case_id, ANY_NOTE, write=True)
         # Only the author amends: anyone else gets the 404 of a note they cannot amend.
-        note = get_object_or_404(notes_visible_to(viewer, case), pk=note_id, author=request.user)
+        note = get_object_or_404(
+            notes_visible_to(viewer, viewer.case), pk=note_id, author=request.user
+        )
+        if not viewer.may_write_note(note.visibility):
+            raise Http404
         serializer = NoteAmendInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = services.note_amend(
@@ -759,10 +771,8 @@ class FlagRaiseInput(serializers.Serializer):
 
 class FlagsMixin:
     def case_for_flags(self, case_id) -> Case:
-        case, viewer = self.case_for_reader(case_id)
-        if not viewer.sees_flags:
-            raise Http404
-        return case
+        """Reading flags needs the flags part; raising, acknowledging, resolving: writing it."""
+        return self.case_part(case_id, Part.FLAGS, write=self.request.method != "GET").case
 
 
 class FlagsApi(FlagsMixin, CaseActionApi):
@@ -865,15 +875,13 @@ class ReviewsApi(CaseActionApi):
 
     @extend_schema(responses={200: ReviewOutput(many=True), **READ_ERRORS})
     def get(self, request, case_id: int):
-        case, viewer = self.case_for_reader(case_id)
-        if not viewer.sees_reviews:
-            raise Http404
+        case = self.case_part(case_id, Part.REVIEWS).case
         reviews = case.reviews.select_related("reviewed_by").order_by("-reviewed_at", "-pk")
         return Response(ReviewOutput(reviews, many=True).data)
 
     @extend_schema(request=ReviewInput, responses={201: ReviewOutput, **VERSIONED_WRITE_ERRORS})
     def post(self, request, case_id: int):
-        case, _viewer = self.case_for_team(case_id)
+        case = self.case_part(case_id, Part.REVIEWS, write=True).case
         serializer = ReviewInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -905,7 +913,8 @@ class CaseCloseApi(CaseActionApi):
         request=CaseCloseInput, responses={200: CaseDetailOutput, **VERSIONED_WRITE_ERRORS}
     )
     def post(self, request, case_id: int):
-        case, viewer = self.case_for_team(case_id)
+        viewer = self.case_part(case_id, Part.REVIEWS, write=True)
+        case = viewer.case
         serializer = CaseCloseInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -935,7 +944,8 @@ class CaseReopenApi(CaseActionApi):
         request=CaseReopenInput, responses={200: CaseDetailOutput, **VERSIONED_WRITE_ERRORS}
     )
     def post(self, request, case_id: int):
-        case, viewer = self.case_for_team(case_id)
+        viewer = self.case_part(case_id, Part.REVIEWS, write=True)
+        case = viewer.case
         serializer = CaseReopenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -1056,7 +1066,8 @@ class TimelineApi(CaseActionApi):
 
     @extend_schema(parameters=[TimelineQuery], responses={200: TimelineEntry, **READ_ERRORS})
     def get(self, request, case_id: int):
-        case, viewer = self.case_for_reader(case_id)
+        viewer = self.case_part(case_id, Part.CASE)
+        case = viewer.case
         query = TimelineQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = timeline(viewer, case, query.validated_data.get("kind"))

@@ -128,9 +128,12 @@ class NoteForm(forms.ModelForm):
             "visibility": _("Who may read this note. Choose the narrowest that serves the case."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["visibility"].choices = [c for c in self.fields["visibility"].choices if c[0]]
+        # Only the visibilities this reader may write (casework/parts.py).
+        self.fields["visibility"].choices = [
+            c for c in self.fields["visibility"].choices if c[0] and viewer.may_write_note(c[0])
+        ]
 
 
 class NoteAmendForm(forms.Form):

@@ -6,25 +6,23 @@ from django.db.models.functions import ExtractDay, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.access import CHANGE, VIEW, cases_for_user
+from casework.access import CaseViewer, cases_for_user
 from casework.models import (
     INDICATORS,
     Case,
-    CaseGroupObjectPermission,
     CaseStatusChange,
-    CaseUserObjectPermission,
     Flag,
     FlagEvent,
     Goal,
     GoalRevision,
     Note,
-    NoteVisibility,
     Review,
     TriageAssessment,
     case_id_from_reference,
     reference_for,
 )
-from referrals.models import AgencyKind, Referral, ReferralEvent, Role
+from casework.parts import Part
+from referrals.models import Referral, ReferralEvent
 from returnees.models import ADULT_AGE
 from returnees.names import name_key
 
@@ -87,106 +85,6 @@ def parent_case_visible_to(user, case: Case) -> Case | None:
         .filter(returnee_id=case.returnee.parent_id)
         .select_related("returnee")
         .first()
-    )
-
-
-# --- What a reader sees of one case ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseViewer:
-    """A reader's relation to one case, decided once per request from the object
-    permissions they hold on it (granted by relationships, see docs/access.md).
-
-    The case team (holders of change_case: the lead agency and the assignee)
-    works the case and sees all of it but clinical notes. Anyone else sees
-    identity basics (view_case) plus what their grants share: contact details,
-    the support plan, notes shared with all agencies, the triage category.
-    Police liaisons also see flags, custody and notes shared with police; health
-    staff see clinical notes; an author always sees their own notes.
-    """
-
-    user: object
-    perms: frozenset[str]
-    police: bool
-    health: bool
-
-    @property
-    def on_team(self) -> bool:
-        return CHANGE in self.perms
-
-    def _shares(self, codename: str) -> bool:
-        return self.on_team or codename in self.perms
-
-    @property
-    def sees_triage(self) -> bool:
-        """Assessments, rationale and decisions: the case team's."""
-        return self.on_team
-
-    @property
-    def sees_category(self) -> bool:
-        return self._shares("view_case_triage")
-
-    @property
-    def sees_plan(self) -> bool:
-        return self._shares("view_case_plan")
-
-    @property
-    def sees_contact(self) -> bool:
-        return self._shares("view_case_contact")
-
-    @property
-    def sees_flags(self) -> bool:
-        return self.on_team or self.police
-
-    @property
-    def sees_reviews(self) -> bool:
-        return self.on_team
-
-    @property
-    def sees_custody(self) -> bool:
-        return self.on_team or self.police
-
-    @property
-    def sees_intake_details(self) -> bool:
-        """Needs screen, departure and return, dependents, family: the case team's."""
-        return self.on_team
-
-    def note_condition(self) -> Q:
-        levels = set()
-        if self.on_team:
-            levels |= {NoteVisibility.CASE_TEAM, NoteVisibility.POLICE}
-        if self.police:
-            levels.add(NoteVisibility.POLICE)
-        if self.health:
-            levels.add(NoteVisibility.CLINICAL)
-        if self.on_team or self.police or "view_case_shared_notes" in self.perms:
-            levels.add(NoteVisibility.ALL_AGENCIES)
-        return Q(visibility__in=levels) | Q(author=self.user)
-
-
-def case_viewer(user, case: Case) -> CaseViewer:
-    """One query: the reader's object permissions on this case, their roles and agency kinds."""
-    held = CaseUserObjectPermission.objects.filter(content_object=case, user=user).values_list(
-        "permission__codename", Value("perm")
-    )
-    groups = user.groups.values_list("name", "agency__kind")
-    rows = list(
-        held.union(
-            CaseGroupObjectPermission.objects.filter(
-                content_object=case, group__user=user
-            ).values_list("permission__codename", Value("perm")),
-            groups,
-            all=True,
-        )
-    )
-    perms = frozenset(code for code, tag in rows if tag == "perm")
-    memberships = [(name, kind) for name, kind in rows if kind != "perm"]
-    return CaseViewer(
-        user=user,
-        perms=perms,
-        police=VIEW in perms and any(name == Role.POLICE_LIAISON for name, _ in memberships),
-        health=VIEW in perms and any(kind == AgencyKind.HEALTH for _, kind in memberships),
     )
 
 
@@ -255,19 +153,30 @@ class TimelineKind(models.TextChoices):
     REFERRAL = "referral", _("Referrals and partner updates")
 
 
+# The part of the case each kind of timeline entry belongs to (notes: by visibility).
+TIMELINE_PARTS = {
+    TimelineKind.TRIAGE: Part.TRIAGE,
+    TimelineKind.FLAG: Part.FLAGS,
+    TimelineKind.REVIEW: Part.REVIEWS,
+    TimelineKind.STATUS: Part.REVIEWS,
+    TimelineKind.PLAN: Part.PLAN,
+    TimelineKind.REFERRAL: Part.REFERRALS,
+}
+
+
 def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
+    entries = {
+        TimelineKind.TRIAGE: (case.assessments.all(), "assessed_at"),
+        TimelineKind.FLAG: (FlagEvent.objects.filter(case=case), "at"),
+        TimelineKind.REVIEW: (case.reviews.all(), "reviewed_at"),
+        TimelineKind.STATUS: (case.status_changes.all(), "at"),
+        TimelineKind.PLAN: (GoalRevision.objects.filter(case=case), "changed_at"),
+        TimelineKind.REFERRAL: (ReferralEvent.objects.filter(case=case), "at"),
+    }
     sources = {TimelineKind.NOTE: (notes_visible_to(viewer, case), "occurred_at")}
-    if viewer.sees_triage:
-        sources[TimelineKind.TRIAGE] = (case.assessments.all(), "assessed_at")
-    if viewer.sees_flags:
-        sources[TimelineKind.FLAG] = (FlagEvent.objects.filter(case=case), "at")
-    if viewer.sees_reviews:
-        sources[TimelineKind.REVIEW] = (case.reviews.all(), "reviewed_at")
-        sources[TimelineKind.STATUS] = (case.status_changes.all(), "at")
-    if viewer.sees_plan:
-        sources[TimelineKind.PLAN] = (GoalRevision.objects.filter(case=case), "changed_at")
-    if viewer.on_team:
-        sources[TimelineKind.REFERRAL] = (ReferralEvent.objects.filter(case=case), "at")
+    for kind, source in entries.items():
+        if viewer.can_read(TIMELINE_PARTS[kind]):
+            sources[kind] = source
     return sources
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.selectors import in_lead_agency
 from casework import services
-from casework.access import case_for_user
+from casework.access import case_part_for_user, case_viewer
 from casework.filters import CaseFilter
 from casework.forms import (
     CloseForm,
@@ -39,9 +39,9 @@ from casework.models import (
     NotificationKind,
     Severity,
 )
+from casework.parts import ANY_NOTE, Part
 from casework.selectors import (
     TimelineKind,
-    case_viewer,
     dependents_visible_to,
     flags_of,
     goals_of,
@@ -142,36 +142,38 @@ def caseload(request):
 @permission_required("casework.view_case", raise_exception=True)
 @require_GET
 def case_detail(request, case_id: int):
-    case = case_for_user(request.user, case_id)
-    viewer = case_viewer(request.user, case)
+    viewer = case_part_for_user(request.user, case_id, Part.CASE)
+    case = viewer.case
     context = {
         "case": case,
         "returnee": case.returnee,
         "viewer": viewer,
-        "parent_case": parent_case_visible_to(request.user, case),
-        "dependents": dependents_visible_to(request.user, case) if viewer.on_team else [],
         "notes": notes_visible_to(viewer, case)[:5],
         "can_register_dependent": request.user.has_perm("returnees.add_returnee"),
         "indicators": INDICATORS,
         # Called by the template only for holders of the access-log permission (one query).
         "in_lead_agency": lambda: in_lead_agency(request.user, case),
     }
-    if viewer.on_team:
-        context["referral_panel"] = case_referral_panel(case)
+    # Each section is loaded only for a reader of its part (casework/parts.py).
+    if viewer.can_read(Part.FAMILY):
+        context["parent_case"] = parent_case_visible_to(request.user, case)
+        context["dependents"] = dependents_visible_to(request.user, case)
         context["family_contacts"] = case.returnee.family_contacts.all()
-    if viewer.sees_triage:
+    if viewer.can_read(Part.REFERRALS):
+        context["referral_panel"] = case_referral_panel(case)
+    if viewer.can_read(Part.TRIAGE):
         history = triage_history(case)
         context["assessments"] = history
         context["pending"] = next(
             (a for a in history if a.needs_approval and not hasattr(a, "decision")), None
         )
-    if viewer.sees_plan:
+    if viewer.can_read(Part.PLAN):
         context["goals"] = goals_of(case)
-    if viewer.sees_flags:
+    if viewer.can_read(Part.FLAGS):
         context["flags"] = [f for f in flags_of(case) if f.status != FlagStatus.RESOLVED]
-    if viewer.sees_custody:
+    if viewer.can_read(Part.CUSTODY):
         context["custody"] = case.custody_episodes.all()
-    if viewer.sees_reviews:
+    if viewer.can_read(Part.REVIEWS):
         context["reviews"] = case.reviews.select_related("reviewed_by")[:3]
         context["followups"] = case.followups.all()
     return render(request, "casework/case_detail.html", context)
@@ -181,8 +183,8 @@ def case_detail(request, case_id: int):
 @permission_required("casework.view_case", raise_exception=True)
 @require_GET
 def case_timeline(request, case_id: int):
-    case = case_for_user(request.user, case_id)
-    viewer = case_viewer(request.user, case)
+    viewer = case_part_for_user(request.user, case_id, Part.CASE)
+    case = viewer.case
     kinds = timeline_kinds(viewer, case)
     chosen = [k for k in request.GET.getlist("kind") if k in dict(kinds)]
     text = request.GET.get("q", "").replace("\x00", "")[:200]
@@ -215,7 +217,7 @@ def case_timeline(request, case_id: int):
 @permission_required("casework.add_triageassessment", raise_exception=True)
 @require_http_methods(METHODS)
 def triage_new(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.TRIAGE, write=True).case
     form = TriageForm(request.POST or None)
     result = _perform(
         request,
@@ -246,7 +248,7 @@ def triage_new(request, case_id: int):
 @permission_required("casework.approve_triage", raise_exception=True)
 @require_POST
 def triage_decide(request, case_id: int, assessment_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.TRIAGE, write=True).case
     assessment = get_object_or_404(case.assessments, pk=assessment_id)
     form = TriageDecisionForm(request.POST)
     result = _perform(
@@ -278,7 +280,7 @@ def triage_decide(request, case_id: int, assessment_id: int):
 @permission_required("casework.change_case", raise_exception=True)
 @require_http_methods(METHODS)
 def pathway_set(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.CATEGORY, write=True).case
     form = PathwayForm(
         request.POST or None,
         initial={
@@ -320,7 +322,7 @@ def pathway_set(request, case_id: int):
 @permission_required("casework.change_case", raise_exception=True)
 @require_http_methods(METHODS)
 def custody_start(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.CUSTODY, write=True).case
     form = CustodyStartForm(request.POST or None)
     result = _perform(
         request,
@@ -345,7 +347,7 @@ def custody_start(request, case_id: int):
 @permission_required("casework.change_case", raise_exception=True)
 @require_http_methods(METHODS)
 def custody_end(request, case_id: int, episode_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.CUSTODY, write=True).case
     episode = get_object_or_404(case.custody_episodes, pk=episode_id)
     form = CustodyEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
     result = _perform(
@@ -375,7 +377,7 @@ def custody_end(request, case_id: int, episode_id: int):
 @permission_required("casework.add_goal", raise_exception=True)
 @require_http_methods(METHODS)
 def goal_new(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.PLAN, write=True).case
     form = GoalForm(request.POST or None, initial={"owner_agency": case.lead_agency_id})
     result = _perform(
         request,
@@ -400,7 +402,7 @@ def goal_new(request, case_id: int):
 @permission_required("casework.change_goal", raise_exception=True)
 @require_http_methods(METHODS)
 def goal_edit(request, case_id: int, goal_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.PLAN, write=True).case
     goal = get_object_or_404(case.goals.select_related("owner_agency"), pk=goal_id)
     form = GoalUpdateForm(
         request.POST or None,
@@ -446,8 +448,8 @@ def goal_edit(request, case_id: int, goal_id: int):
 @permission_required("casework.add_note", raise_exception=True)
 @require_http_methods(METHODS)
 def note_new(request, case_id: int):
-    case = case_for_user(request.user, case_id)
-    viewer = case_viewer(request.user, case)
+    viewer = case_part_for_user(request.user, case_id, ANY_NOTE, write=True)
+    case = viewer.case
     corrects = None
     if corrects_id := request.GET.get("corrects") or request.POST.get("corrects"):
         try:
@@ -457,7 +459,7 @@ def note_new(request, case_id: int):
     initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
     if corrects is not None:
         initial |= {"kind": corrects.kind, "visibility": corrects.visibility}
-    form = NoteForm(request.POST or None, initial=initial)
+    form = NoteForm(request.POST or None, initial=initial, viewer=viewer)
     result = _perform(
         request,
         form,
@@ -483,9 +485,12 @@ def note_new(request, case_id: int):
 @permission_required("casework.add_note", raise_exception=True)
 @require_http_methods(METHODS)
 def note_amend(request, case_id: int, note_id: int):
-    case = case_for_user(request.user, case_id)
+    viewer = case_part_for_user(request.user, case_id, ANY_NOTE, write=True)
+    case = viewer.case
     # Only the author amends: anyone else gets the same 404 as for a note they cannot see.
     note = get_object_or_404(case.notes, pk=note_id, author=request.user)
+    if not viewer.may_write_note(note.visibility):
+        raise Http404
     form = NoteAmendForm(request.POST or None, initial={"text": note.text})
     result = _perform(
         request,
@@ -511,9 +516,7 @@ def note_amend(request, case_id: int, note_id: int):
 
 
 def _flag(request, case_id, flag_id):
-    case = case_for_user(request.user, case_id)
-    if not case_viewer(request.user, case).sees_flags:
-        raise Http404
+    case = case_part_for_user(request.user, case_id, Part.FLAGS, write=True).case
     return case, get_object_or_404(case.flags, pk=flag_id)
 
 
@@ -521,7 +524,7 @@ def _flag(request, case_id, flag_id):
 @permission_required("casework.add_flag", raise_exception=True)
 @require_http_methods(METHODS)
 def flag_new(request, case_id: int):
-    case = case_for_user(request.user, case_id)
+    case = case_part_for_user(request.user, case_id, Part.FLAGS, write=True).case
     form = FlagForm(request.POST or None)
     result = _perform(
         request,
@@ -601,7 +604,7 @@ def _next_or(request, default: str) -> str:
 @permission_required("casework.add_review", raise_exception=True)
 @require_http_methods(METHODS)
 def review_new(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     form = ReviewForm(request.POST or None, initial={"version": case.version})
     result = _perform(
         request,
@@ -634,7 +637,7 @@ def review_new(request, case_id: int):
 @permission_required("casework.change_case", raise_exception=True)
 @require_http_methods(METHODS)
 def case_close(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     form = CloseForm(request.POST or None, initial={"version": case.version})
     result = _perform(
         request,
@@ -668,7 +671,7 @@ def case_close(request, case_id: int):
 @permission_required("casework.change_case", raise_exception=True)
 @require_http_methods(METHODS)
 def case_reopen(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     form = ReopenForm(request.POST or None, initial={"version": case.version})
     result = _perform(
         request,
@@ -696,7 +699,7 @@ def case_reopen(request, case_id: int):
 @permission_required("casework.add_review", raise_exception=True)
 @require_http_methods(METHODS)
 def followup_complete(request, case_id: int, followup_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     followup = get_object_or_404(case.followups, pk=followup_id, review__isnull=True)
     form = FollowUpForm(request.POST or None)
     result = _perform(

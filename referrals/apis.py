@@ -4,11 +4,12 @@ One view per operation, explicit input and output. Each view checks the role
 (a model permission) first — 403, before anything is looked up — then loads
 what it acts on, and everything it may not see is a 404, as if it did not exist:
 
-- a case, through the access funnel (`case_for_user`; the case team's views
-  ask for change_case);
-- a referral on the side of it that takes the step: the sending agency's
-  (drafts included) to send, cancel or revoke; the receiving agency's (once
-  sent) to accept, decline, record progress or complete; either to read it;
+- a case, through the case-part funnel (`case_part_for_user`: writing the
+  case's referrals part, casework/parts.py);
+- a referral through `referrals.access` on the side of it that takes the step:
+  the sending case team's (drafts included) to send, cancel or revoke; the
+  receiving agency's (once sent) to accept, decline, record progress or
+  complete; either to read it;
 - a lead transfer likewise: the offering agency's to cancel, the offered
   agency's to accept or decline.
 
@@ -21,19 +22,26 @@ so it reads the referral and the case reference only: the person's name is
 shown to a reader who holds view_case on the case, and to no one else.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from audit.services import audit_case_read, audit_refusal
-from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
+from audit.services import audit_case_read
 from casework.apis import CaseActionApi, PersonNameField
 from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource, reference_for
+from casework.parts import Part
 from config.api import PageNumberPagination, require_model_permission
 from referrals import services
+from referrals.access import (
+    OFFERED,
+    OFFERING,
+    RECEIVER,
+    SENDER,
+    lead_transfer_for_user,
+    referral_for_user,
+    with_case_visibility,
+)
 from referrals.models import (
     Agency,
     ConsentDecision,
@@ -47,7 +55,6 @@ from referrals.models import (
     ShareScope,
 )
 from referrals.selectors import (
-    agencies_of,
     consents_of,
     flags_board,
     incoming_referrals,
@@ -56,69 +63,6 @@ from referrals.selectors import (
     referrals_of_case,
 )
 from returnees.models import Region
-
-# --- Finding what the caller may act on -----------------------------------------------
-
-
-def _sees_case(user):
-    """Whether the reader holds view_case on the row's case: a column, not a query per row."""
-    return case_access_flag(user, VIEW, case_ref="case")
-
-
-SENDER, RECEIVER, EITHER = "sender", "receiver", "either"
-
-
-def visible_referrals(user, side: str = EITHER) -> QuerySet[Referral]:
-    """Referrals the user's agencies sent (drafts included), received (once sent), or either."""
-    if side == SENDER:
-        referrals = outgoing_referrals(user)
-    elif side == RECEIVER:
-        referrals = incoming_referrals(user)
-    else:
-        referrals = outgoing_referrals(user) | incoming_referrals(user)
-    return referrals.annotate(sees_case=_sees_case(user))
-
-
-def referral_for_user(user, referral_id: int, side: str = EITHER) -> Referral:
-    """One referral on the given side of it, with its history; otherwise Http404."""
-    referral = (
-        visible_referrals(user, side)
-        .select_related("created_by")
-        .prefetch_related(
-            Prefetch("events", queryset=ReferralEvent.objects.select_related("actor"))
-        )
-        .filter(pk=referral_id)
-        .first()
-    )
-    if referral is None:
-        audit_refusal(object_type="referrals.referral", object_id=referral_id)
-        raise Http404
-    return referral
-
-
-OFFERING, OFFERED = "offering", "offered"
-
-
-def lead_transfer_for_user(user, transfer_id: int, side: str = EITHER) -> LeadTransfer:
-    """A lead transfer the caller's agency offered, was offered, or either; otherwise Http404."""
-    agencies = agencies_of(user).values("pk")
-    party = {
-        OFFERING: Q(from_agency__in=agencies),
-        OFFERED: Q(to_agency__in=agencies),
-        EITHER: Q(from_agency__in=agencies) | Q(to_agency__in=agencies),
-    }[side]
-    transfer = (
-        LeadTransfer.objects.filter(party)
-        .select_related("case__returnee", "from_agency", "to_agency", "offered_by", "decided_by")
-        .annotate(sees_case=_sees_case(user))
-        .filter(pk=transfer_id)
-        .first()
-    )
-    if transfer is None:
-        audit_refusal(object_type="referrals.leadtransfer", object_id=transfer_id)
-        raise Http404
-    return transfer
-
 
 # --- Output ---------------------------------------------------------------------------
 
@@ -131,7 +75,7 @@ class AgencyRefOutput(serializers.ModelSerializer):
 
 class CaseRefMixin(serializers.Serializer):
     """The case a row is about: its id and reference always, the person's name only
-    to a reader who may see the case (the row's `sees_case` annotation)."""
+    to a reader who may see the case (the row's `case_visible` annotation)."""
 
     case_id = serializers.IntegerField(read_only=True)
     case_reference = serializers.SerializerMethodField()
@@ -143,7 +87,7 @@ class CaseRefMixin(serializers.Serializer):
         return reference_for(obj.case_id)
 
     def get_person_name(self, obj) -> str | None:
-        return obj.case.returnee.full_name if obj.sees_case else None
+        return obj.case.returnee.full_name if obj.case_visible else None
 
 
 class ReferralOutput(serializers.ModelSerializer):
@@ -406,14 +350,14 @@ class CaseReferralsApi(CaseActionApi):
 
     @extend_schema(responses={200: CaseReferralOutput(many=True), **CASE_READ_ERRORS})
     def get(self, request, case_id: int):
-        case = case_for_user(request.user, case_id, CHANGE)
+        case = self.case_part(case_id, Part.REFERRALS).case
         return Response(CaseReferralOutput(referrals_of_case(case), many=True).data)
 
     @extend_schema(
         request=ReferralCreateInput, responses={201: ReferralDetailOutput, **CASE_WRITE_ERRORS}
     )
     def post(self, request, case_id: int):
-        case = case_for_user(request.user, case_id, CHANGE)
+        case = self.case_part(case_id, Part.REFERRALS, write=True).case
         serializer = ReferralCreateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         referral = services.referral_create(
@@ -457,12 +401,12 @@ class CaseConsentsApi(CaseActionApi):
 
     @extend_schema(responses={200: ConsentOutput(many=True), **CASE_READ_ERRORS})
     def get(self, request, case_id: int):
-        case = case_for_user(request.user, case_id, CHANGE)
+        case = self.case_part(case_id, Part.REFERRALS).case
         return Response(ConsentOutput(consents_of(case), many=True).data)
 
     @extend_schema(request=ConsentRecordInput, responses={201: ConsentOutput, **CASE_WRITE_ERRORS})
     def post(self, request, case_id: int):
-        case = case_for_user(request.user, case_id, CHANGE)
+        case = self.case_part(case_id, Part.REFERRALS, write=True).case
         serializer = ConsentRecordInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         record = services.consent_record(actor=request.user, case=case, **serializer.validated_data)
@@ -702,9 +646,7 @@ class ReferralInboxApi(ReferralListApi):
 
     def get_queryset(self):
         user = self.request.user
-        return incoming_referrals(user, self.query().get("status")).annotate(
-            sees_case=_sees_case(user)
-        )
+        return with_case_visibility(incoming_referrals(user, self.query().get("status")), user)
 
 
 class SentQuery(serializers.Serializer):
@@ -726,7 +668,7 @@ class ReferralSentApi(ReferralListApi):
     def get_queryset(self):
         user = self.request.user
         referrals = overdue_responses(user) if self.query()["overdue"] else outgoing_referrals(user)
-        return referrals.annotate(sees_case=_sees_case(user))
+        return with_case_visibility(referrals, user)
 
 
 class FlagBoardQuery(serializers.Serializer):
@@ -775,7 +717,7 @@ class CaseLeadTransferApi(CaseActionApi):
         request=LeadTransferOfferInput, responses={201: LeadTransferOutput, **CASE_WRITE_ERRORS}
     )
     def post(self, request, case_id: int):
-        case = case_for_user(request.user, case_id, CHANGE)
+        case = self.case_part(case_id, Part.REFERRALS, write=True).case
         serializer = LeadTransferOfferInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         transfer = services.lead_transfer_offer(

@@ -1,11 +1,10 @@
 """Browser pages for referrals, consent, lead transfers and the flags board.
 
-Two sides, two funnels. The sending side works from a case it holds
-`change_case` on (`case_for_user`), and finds the referral among that case's.
-The receiving side has no grant on the case until it accepts, so it finds the
-referral among those addressed to its agencies (`incoming_referrals`) and is
-shown the case's name only while the referral is active and the case visible.
-Anything outside either funnel is a 404.
+Referrals and lead transfers are found through `referrals.access`, the same
+funnel as the API's, on the side of them that takes the step; new referrals,
+consent and transfer offers through the case-part funnel (`case_part_for_user`,
+the case's referrals part). The receiving side is shown the case's name only
+while the referral is active and the case visible. Anything else is a 404.
 """
 
 import datetime
@@ -14,18 +13,27 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import audit_refusal
-from casework.access import CHANGE, VIEW, case_access_flag, case_for_user
+from casework.access import case_part_for_user, case_viewer
 from casework.models import Flag
-from casework.selectors import case_viewer
+from casework.parts import Part
 from casework.views import perform_form_action as _perform
 from referrals import services
+from referrals.access import (
+    OFFERED,
+    OFFERING,
+    RECEIVER,
+    SENDER,
+    lead_transfer_for_user,
+    referral_for_user,
+    with_case_visibility,
+)
 from referrals.forms import (
     ConfirmForm,
     ConsentForm,
@@ -55,7 +63,6 @@ from referrals.selectors import (
     incoming_referrals,
     outgoing_referrals,
     overdue_responses,
-    referrals_of_case,
 )
 from referrals.selectors import (
     flags_board as flags_board_selector,
@@ -79,11 +86,6 @@ def _page(request, queryset, size: int):
     return page, query.urlencode()
 
 
-def _with_case_visibility(referrals: QuerySet[Referral], user) -> QuerySet[Referral]:
-    """`case_visible`: whether the user may open the referral's case, in the same query."""
-    return referrals.annotate(case_visible=case_access_flag(user, VIEW, case_ref="case"))
-
-
 def _transfers_offered_to(user) -> QuerySet[LeadTransfer]:
     """Lead transfers waiting for an answer from one of the user's agencies."""
     return (
@@ -93,6 +95,15 @@ def _transfers_offered_to(user) -> QuerySet[LeadTransfer]:
         .select_related("case", "from_agency", "to_agency")
         .order_by("offered_at", "pk")
     )
+
+
+def _sent(request, case_id: int, referral_id: int) -> Referral:
+    """A referral of this case, on its sending side (referrals.access); otherwise 404."""
+    referral = referral_for_user(request.user, referral_id, SENDER)
+    if referral.case_id != case_id:
+        audit_refusal(object_type="referrals.referral", object_id=referral_id)
+        raise Http404
+    return referral
 
 
 def _case_url(case) -> str:
@@ -111,7 +122,7 @@ def inbox(request):
         referrals = incoming_referrals(request.user, form.cleaned_data["status"] or None)
     else:
         referrals = Referral.objects.none()
-    page, query = _page(request, _with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
+    page, query = _page(request, with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
     transfers = []
     if request.user.has_perm("referrals.change_leadtransfer"):
         transfers = list(_transfers_offered_to(request.user))
@@ -132,7 +143,7 @@ def outgoing(request):
     only_overdue = form.is_valid() and form.cleaned_data["overdue"]
     overdue = overdue_responses(request.user)
     referrals = overdue if only_overdue else outgoing_referrals(request.user)
-    page, query = _page(request, _with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
+    page, query = _page(request, with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
     return render(
         request,
         "referrals/outgoing.html",
@@ -185,7 +196,7 @@ def _render_case_action(request, case, form, status, current=None, *, title, sub
 @permission_required("referrals.add_referral", raise_exception=True)
 @require_http_methods(METHODS)
 def referral_new(request, case_id: int):
-    case = case_for_user(request.user, case_id, CHANGE)
+    case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
     form = ReferralForm(
         _posted(request),
         case=case,
@@ -213,8 +224,8 @@ def referral_new(request, case_id: int):
 @permission_required("referrals.add_referral", raise_exception=True)
 @require_http_methods(METHODS)
 def referral_send(request, case_id: int, referral_id: int):
-    case = case_for_user(request.user, case_id, CHANGE)
-    referral = get_object_or_404(referrals_of_case(case), pk=referral_id)
+    referral = _sent(request, case_id, referral_id)
+    case = referral.case
     consent = None
     is_draft = referral.status == ReferralStatus.DRAFT
     if is_draft:
@@ -254,8 +265,8 @@ def referral_send(request, case_id: int, referral_id: int):
 
 
 def _sender_reason_page(request, case_id, referral_id, *, service, title, submit, success):
-    case = case_for_user(request.user, case_id, CHANGE)
-    referral = get_object_or_404(referrals_of_case(case), pk=referral_id)
+    referral = _sent(request, case_id, referral_id)
+    case = referral.case
     form = ReasonForm(_posted(request))
     result = _perform(
         request,
@@ -323,7 +334,7 @@ def _consent_initial(request, case) -> dict:
 @permission_required("referrals.add_consentrecord", raise_exception=True)
 @require_http_methods(METHODS)
 def consent_new(request, case_id: int):
-    case = case_for_user(request.user, case_id, CHANGE)
+    case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
     form = ConsentForm(_posted(request), case=case, initial=_consent_initial(request, case))
     result = _perform(
         request,
@@ -343,7 +354,7 @@ def consent_new(request, case_id: int):
 @permission_required("referrals.add_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_offer(request, case_id: int):
-    case = case_for_user(request.user, case_id, CHANGE)
+    case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
     form = TransferOfferForm(_posted(request), case=case)
     result = _perform(
         request,
@@ -367,8 +378,11 @@ def transfer_offer(request, case_id: int):
 @permission_required("referrals.add_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_withdraw(request, case_id: int, transfer_id: int):
-    case = case_for_user(request.user, case_id, CHANGE)
-    transfer = get_object_or_404(case.lead_transfers.select_related("to_agency"), pk=transfer_id)
+    case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
+    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERING)
+    if transfer.case_id != case.pk:
+        audit_refusal(object_type="referrals.leadtransfer", object_id=transfer_id)
+        raise Http404
     form = ConfirmForm(_posted(request))
     result = _perform(
         request,
@@ -392,18 +406,8 @@ def transfer_withdraw(request, case_id: int, transfer_id: int):
 # --- The receiving side ---------------------------------------------------------------------
 
 
-def _found_or_refused(queryset, pk: int, object_type: str):
-    """The receiving side's funnel: the row, or a 404 written to the audit trail."""
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        audit_refusal(object_type=object_type, object_id=pk)
-        raise Http404
-    return found
-
-
 def _incoming(request, referral_id: int) -> Referral:
-    referrals = _with_case_visibility(incoming_referrals(request.user), request.user)
-    return _found_or_refused(referrals, referral_id, "referrals.referral")
+    return referral_for_user(request.user, referral_id, RECEIVER)
 
 
 def _render_incoming(request, form, status, current=None, *, title, submit_label, **extra):
@@ -502,9 +506,7 @@ def incoming_complete(request, referral_id: int):
 @permission_required("referrals.change_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_accept(request, transfer_id: int):
-    transfer = _found_or_refused(
-        _transfers_offered_to(request.user), transfer_id, "referrals.leadtransfer"
-    )
+    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
     form = ConfirmForm(_posted(request))
     result = _perform(
         request,
@@ -528,9 +530,7 @@ def transfer_accept(request, transfer_id: int):
 @permission_required("referrals.change_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_decline(request, transfer_id: int):
-    transfer = _found_or_refused(
-        _transfers_offered_to(request.user), transfer_id, "referrals.leadtransfer"
-    )
+    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
     form = TransferDeclineForm(_posted(request))
     result = _perform(
         request,

@@ -8,8 +8,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.access import case_for_user
-from casework.apis import CaseDetailOutput
+from casework.access import case_for_user, case_part_for_user, case_viewer
+from casework.apis import CaseDetailOutput, case_detail_data
+from casework.parts import Part
 from config.api import as_api_error, require_model_permission
 from referrals.models import Agency
 from referrals.selectors import agencies_of
@@ -153,9 +154,10 @@ class ReturneeRegisterApi(APIView):
             )
         except DjangoValidationError as exc:
             raise as_api_error(exc) from None
-        context = {"parent_case_id": parent_case.pk if parent_case else None}
+        # As the registrar now sees the new case (casework/parts.py).
         return Response(
-            CaseDetailOutput(case, context=context).data, status=status.HTTP_201_CREATED
+            case_detail_data(request.user, case, case_viewer(request.user, case)),
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -183,12 +185,12 @@ class FamilyContactsApi(APIView):
 
     @extend_schema(responses=FamilyContactOutput(many=True))
     def get(self, request, case_id: int):
-        case = case_for_user(request.user, case_id, "change_case")
+        case = case_part_for_user(request.user, case_id, Part.FAMILY).case
         return Response(FamilyContactOutput(case.returnee.family_contacts.all(), many=True).data)
 
     @extend_schema(request=FamilyContactInput, responses={201: FamilyContactOutput})
     def post(self, request, case_id: int):
-        case = case_for_user(request.user, case_id, "change_case")
+        case = case_part_for_user(request.user, case_id, Part.FAMILY, write=True).case
         serializer = FamilyContactInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -203,7 +205,7 @@ class FamilyContactApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, case_id: int, contact_id: int):
-        case = case_for_user(request.user, case_id, "change_case")
+        case = case_part_for_user(request.user, case_id, Part.FAMILY, write=True).case
         contact = get_object_or_404(case.returnee.family_contacts, pk=contact_id)
         family_contact_remove(actor=request.user, contact=contact)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework.access import case_for_user
-from casework.selectors import case_viewer
+from casework.access import case_for_user, case_part_for_user, case_viewer
+from casework.parts import Part
 from returnees.forms import DuplicateCheckForm, FamilyContactForm, IntakeForm
 from returnees.selectors import DuplicateReport, possible_duplicates
 from returnees.services import (
@@ -78,7 +78,7 @@ def duplicate_check(request):
 @permission_required("returnees.add_familycontact", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def family_contact_new(request, case_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.FAMILY, write=True).case
     form = FamilyContactForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -103,7 +103,7 @@ def family_contact_new(request, case_id: int):
 @permission_required("returnees.delete_familycontact", raise_exception=True)
 @require_POST
 def family_contact_delete(request, case_id: int, contact_id: int):
-    case = case_for_user(request.user, case_id, "change_case")
+    case = case_part_for_user(request.user, case_id, Part.FAMILY, write=True).case
     contact = get_object_or_404(case.returnee.family_contacts, pk=contact_id)
     family_contact_remove(actor=request.user, contact=contact)
     messages.success(request, _("Family contact removed."))

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework.apis import PartAwareOutput
 from casework.models import Case, CaseStatus, Pathway, RiskCategory
 from casework.reports import selectors, services
 from casework.reports.filters import ReportFilter, filter_params
@@ -14,7 +15,7 @@ from config.api import PageNumberPagination, require_model_permission
 from returnees.models import Region
 
 
-class ReportRowOutput(serializers.Serializer):
+class ReportRowOutput(PartAwareOutput):
     """One case of the report: pseudonymised (reference, never a name)."""
 
     id = serializers.IntegerField()
@@ -51,7 +52,7 @@ class ReportRowsApi(generics.ListAPIView):
 
     def filter_queryset(self, queryset):
         # Filter first (plain cases), then annotate the rows of the filtered set.
-        return selectors.report_rows(super().filter_queryset(queryset))
+        return selectors.report_rows(super().filter_queryset(queryset), reader=self.request.user)
 
 
 class TileOutput(serializers.Serializer):

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import CaseStatus, Pathway, RiskCategory, reference_for
+from casework.parts import part_of
+from casework.reports.selectors import gated_parts
 from returnees.models import Region, Sex
 
 CHUNK_ROWS = 2000
@@ -102,18 +104,25 @@ def _converters(keys: list[str]) -> list:
 
 
 def table(values, keys: list[str]) -> Iterator[list]:
-    """The export rows of a `report_values` queryset, read in chunks."""
+    """The export rows of a `report_values` queryset, read in chunks: each row's
+    columns, then its `reads_<part>` flags, one per `selectors.gated_parts`. A cell
+    of a part the reader may not read on that case is left empty."""
     converters = _converters(keys)
-    if "given_name" not in keys:
-        for raw in values.iterator(chunk_size=CHUNK_ROWS):
-            yield [convert(value) for convert, value in zip(converters, raw, strict=True)]
-        return
-    phone, address = keys.index("phone"), keys.index("address")
+    gated = [
+        [i for i, key in enumerate(keys) if part_of(key) == part]
+        for part in gated_parts([(key, key) for key in keys])
+    ]
+    width = len(keys)
     for raw in values.iterator(chunk_size=CHUNK_ROWS):
-        row = list(raw)
-        if not row.pop():  # sees_contact: contact details only where the reader may see them
-            row[phone] = row[address] = ""
-        yield [convert(value) for convert, value in zip(converters, row, strict=True)]
+        row = list(raw[:width])
+        for columns, readable in zip(gated, raw[width:], strict=True):
+            if not readable:
+                for i in columns:
+                    row[i] = None
+        yield [
+            "" if value is None else convert(value)
+            for convert, value in zip(converters, row, strict=True)
+        ]
 
 
 class _Echo:

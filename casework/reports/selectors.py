@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce, ExtractDay, Now, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.access import case_access_flag, cases_for_user
+from casework.access import cases_for_user, part_flag
 from casework.models import (
     Case,
     CaseStatus,
@@ -46,6 +46,7 @@ from casework.models import (
     Severity,
     TriageAssessment,
 )
+from casework.parts import EVERY_READER, RULES, Part, part_of
 from casework.selectors import minors_condition
 from referrals.models import AgencyKind, Referral, ReferralStatus
 from returnees.models import Region
@@ -187,13 +188,14 @@ def report_cases(user) -> QuerySet[Case]:
     return cases_for_user(user)
 
 
-def report_rows(cases: QuerySet[Case], *, identified_for=None) -> QuerySet[Case]:
+def report_rows(cases: QuerySet[Case], *, reader, identified: bool = False) -> QuerySet[Case]:
     """One annotated row per case of `cases` (already filtered), newest first.
 
     Every figure is a correlated subquery on an indexed case column, so a page
-    of 50 rows costs one query and an export streams in one pass.
-    `identified_for`: the user of an identified export; contact details appear
-    only on cases where they hold `view_case_contact`.
+    of 50 rows costs one query and an export streams in one pass. Each row also
+    says, per part of the case a column belongs to, whether `reader` may read it
+    there (`reads_<part>`, casework/parts.py); `hide_unread` and the exports blank
+    what they may not. `identified`: add the person's names and contact details.
     """
     today = timezone.localdate()
     rows = cases.annotate(
@@ -220,7 +222,13 @@ def report_rows(cases: QuerySet[Case], *, identified_for=None) -> QuerySet[Case]
         goals_achieved=_count(Goal.objects.filter(case=OuterRef("pk"), status=GoalStatus.ACHIEVED)),
         goals_total=_count(Goal.objects.filter(case=OuterRef("pk"))),
     )
-    if identified_for is not None:
+    rows = rows.annotate(
+        **{
+            f"reads_{part}": part_flag(reader, part)
+            for part in gated_parts(columns(identified=identified))
+        }
+    )
+    if identified:
         rows = rows.annotate(
             given_name=F("returnee__given_name"),
             family_name=F("returnee__family_name"),
@@ -228,7 +236,6 @@ def report_rows(cases: QuerySet[Case], *, identified_for=None) -> QuerySet[Case]
             aliases=F("returnee__aliases"),
             birth_date=F("returnee__birth_date"),
             sex=F("returnee__sex"),
-            sees_contact=case_access_flag(identified_for, "view_case_contact"),
             phone=F("returnee__phone"),
             address=F("returnee__address"),
         )
@@ -236,12 +243,30 @@ def report_rows(cases: QuerySet[Case], *, identified_for=None) -> QuerySet[Case]
 
 
 def report_values(rows: QuerySet[Case], *, identified: bool):
-    """The rows as plain tuples in column order, for exports (no model instances)."""
+    """The rows as plain tuples in column order, then one `reads_<part>` flag per
+    gated part (in `gated_parts` order), for exports (no model instances)."""
     keys = [key for key, _label in columns(identified=identified)]
     fields = ["pk" if key == "reference" else key for key in keys]
-    if identified:
-        fields.append("sees_contact")
+    fields += [f"reads_{part}" for part in gated_parts(columns(identified=identified))]
     return rows.values_list(*fields)
+
+
+def gated_parts(column_list: list[tuple[str, str]]) -> list[Part]:
+    """The parts of these columns that not every reader of a case may read."""
+    parts = {part_of(key) for key, _label in column_list}
+    return [part for part in Part if part in parts and RULES[part].read != EVERY_READER]
+
+
+def hide_unread(rows) -> None:
+    """Blank, on these report rows (model instances), every column of a part the
+    reader may not read on that case (the rows' `reads_<part>` flags)."""
+    gated = gated_parts(COLUMNS + IDENTIFIED_COLUMNS)
+    for row in rows:
+        for part in gated:
+            if getattr(row, f"reads_{part}", True) is False:
+                for key in RULES[part].fields:
+                    if hasattr(row, key):
+                        setattr(row, key, None)
 
 
 def columns(*, identified: bool) -> list[tuple[str, str]]:

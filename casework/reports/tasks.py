@@ -32,7 +32,7 @@ def _write(job, user) -> int:
         filterset = ReportFilter(job.filter_params, queryset=selectors.report_cases(user))
         if not filterset.is_valid():
             raise ValueError("stored filter no longer valid")
-        rows = selectors.report_rows(filterset.qs, identified_for=user if job.identified else None)
+        rows = selectors.report_rows(filterset.qs, reader=user, identified=job.identified)
         columns = selectors.columns(identified=job.identified)
         keys = [key for key, _label in columns]
         path = services.export_path(job)

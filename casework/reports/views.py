@@ -108,8 +108,9 @@ def dashboard(request):
 
 
 def _render_report(request, filterset, cases, export_form, status=200):
-    rows = selectors.report_rows(cases)
+    rows = selectors.report_rows(cases, reader=request.user)
     page = Paginator(rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.hide_unread(page.object_list)
     for row in page.object_list:  # one page: the region is an annotation, not a field
         row.region_label = REGION_LABELS.get(row.region, row.region)
     query = request.GET.copy()
@@ -186,7 +187,7 @@ def report_export(request):
 
 
 def _direct_export(cases, fmt: str, *, identified: bool, user):
-    rows = selectors.report_rows(cases, identified_for=user if identified else None)
+    rows = selectors.report_rows(cases, reader=user, identified=identified)
     columns = selectors.columns(identified=identified)
     keys = [key for key, _label in columns]
     headings = [str(label) for _key, label in columns]
