@@ -1,7 +1,8 @@
-"""The Django admin: for administrators only (active superusers), and only with a
-verified second factor. It manages users, groups, agencies (with their review
-cadence), lockouts and second-factor devices; case content is not registered
-here, so it is browsable only through the pages that check object permissions."""
+"""The Django admin: for administrators only (staff members holding the
+administrator role; nobody is a superuser), and only with a verified second
+factor. It manages users, groups, agencies (with their review cadence), lockouts
+and second-factor devices; case content is not registered here, so it is
+browsable only through the pages that check object permissions."""
 
 from functools import wraps
 
@@ -22,8 +23,16 @@ class HomewardAdminSite(AdminSiteOTPRequiredMixin, admin.AdminSite):
 
     def has_permission(self, request):
         # A staff flag alone does not open the admin: only administrators, verified.
+        # What each administrator may then change is their role's model permissions.
+        from referrals.models import Role
+
         user = request.user
-        return user.is_active and user.is_superuser and user.is_verified()
+        return (
+            user.is_active
+            and user.is_staff
+            and user.is_verified()
+            and user.groups.filter(name=Role.ADMINISTRATOR).exists()
+        )
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

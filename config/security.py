@@ -93,7 +93,7 @@ def second_factor_required(user) -> bool:
     factor (settings.TWO_FACTOR_MANDATORY_ROLES); everybody else may."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser or user.is_staff:
+    if user.is_staff:
         return True
     roles = settings.TWO_FACTOR_MANDATORY_ROLES
     return any(group.name in roles for group in user.groups.all())

@@ -180,7 +180,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Two-factor sign-in (django-two-factor-auth on django-otp): a TOTP app, with
 # backup codes for recovery. Mandatory for these roles and for superusers
 # (config/security.py); others may enrol from their account page.
-TWO_FACTOR_MANDATORY_ROLES = ["police_liaison", "program_manager", "auditor"]
+TWO_FACTOR_MANDATORY_ROLES = ["police_liaison", "program_manager", "auditor", "administrator"]
 OTP_TOTP_ISSUER = "Homeward"
 # The QR code as SVG from its own URL: no data: image, so img-src 'self' holds.
 TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy as _
 
 from referrals.models import Agency
 from referrals.services import agency_create
@@ -23,3 +26,33 @@ class AgencyAdmin(admin.ModelAdmin):
             obj.pk, obj.group = created.pk, created.group
             return
         super().save_model(request, obj, form, change)
+
+
+class StaffAdmin(UserAdmin):
+    """Users without the superuser flag: nobody is a superuser (docs/access.md); what
+    someone may do comes from their role and agency groups."""
+
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
+        (
+            _("Roles and agencies"),
+            {"fields": ["is_active", "is_staff", "groups", "user_permissions"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "groups"]
+
+
+class RoleAndAgencyGroupAdmin(GroupAdmin):
+    """Groups are roles (their permissions set by referrals/roles.py at every migrate)
+    and agencies (created with their agency): shown, not edited here."""
+
+    readonly_fields = ["name", "permissions"]
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, RoleAndAgencyGroupAdmin)

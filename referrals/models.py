@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     PROGRAM_MANAGER = "program_manager", _("Program manager")
     PARTNER_STAFF = "partner_staff", _("Partner staff")
     AUDITOR = "auditor", _("Auditor")
+    # Configures agencies, users, roles and programs in the Django admin; reads no
+    # case, trail or report unless also given the role that does (docs/access.md).
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class AgencyKind(models.TextChoices):

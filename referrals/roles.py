@@ -69,6 +69,25 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.PARTNER_STAFF: ["casework.view_case", "casework.view_note", *_RECEIVING],
     # The whole audit trail, and no case content: no casework permission at all.
     Role.AUDITOR: ["audit.view_auditevent"],
+    # What the admin site manages (config/admin.py), and nothing of casework, the
+    # trail or the reports. Groups are viewed, not edited: roles are this map.
+    Role.ADMINISTRATOR: [
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "referrals.view_agency",
+        "referrals.add_agency",
+        "referrals.change_agency",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+        "otp_static.view_staticdevice",
+        "otp_static.delete_staticdevice",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+    ],
 }
 
 

@@ -80,6 +80,8 @@ def staff_member_create(
     `password_hash` lets bulk callers (demo data, tests) hash once and reuse it.
     """
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    # Administrators work in the admin site; nobody is a superuser (docs/access.md).
+    user.is_staff = role == Role.ADMINISTRATOR
     if password_hash is not None:
         user.password = password_hash
     else:

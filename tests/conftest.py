@@ -83,6 +83,7 @@ class Cast:
     outsider: object
     outsider_manager: object
     auditor: object
+    administrator: object
 
 
 @pytest.fixture
@@ -135,6 +136,8 @@ def cast(db) -> Cast:
         outsider=staff("dilfuza", Role.SOCIAL_WORKER, agency_b, "Dilfuza", "Karimova"),
         outsider_manager=staff("bakhtiyar", Role.PROGRAM_MANAGER, agency_b, "Bakhtiyar", "Mamatov"),
         auditor=staff("ainura", Role.AUDITOR, None, "Ainura", "Beishenova"),
+        # Configures in the admin; reads no case, trail or report. Nobody is a superuser.
+        administrator=staff("root", Role.ADMINISTRATOR, None, "Root", "Admin"),
     )
 
 
@@ -217,8 +220,15 @@ def unverified_client_of():
 
 
 @pytest.fixture
+def admin_user(cast):
+    """pytest-django's admin user is a superuser, which Homeward refuses: the cast's
+    administrator instead (the administrator role, docs/access.md)."""
+    return cast.administrator
+
+
+@pytest.fixture
 def admin_client(admin_user, client_of):
-    """pytest-django's admin client, with the second factor the admin requires."""
+    """An administrator's client, with the second factor the admin requires."""
     return client_of(admin_user)
 
 

@@ -9,7 +9,6 @@ each key page is checked with axe-core and saved as a screenshot
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from casework.models import Flag
@@ -25,7 +24,7 @@ FOR_POLICE = "Reports weekly to the district officer as agreed."
 
 @pytest.mark.parametrize("page", ["ru", "en-phone"], indirect=True)
 def test_police_liaison(cast, page, login, register, journey):
-    admin = get_user_model().objects.create_superuser("root", "root@homeward.example", "x")
+    admin = cast.administrator
     agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
     case = register(region="bishkek", given_name="Bakyt", family_name="Toktogulov")
     triage(cast.social_worker, case, "unsettled")

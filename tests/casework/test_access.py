@@ -82,12 +82,6 @@ def test_global_model_permission_never_widens_object_access(cast, case):
         case_for_user(cast.outsider, case.pk)
 
 
-def test_superuser_flag_does_not_open_case_content(cast, case):
-    cast.outsider.is_superuser = True
-    cast.outsider.save(update_fields=["is_superuser"])
-    assert not cases_for_user(cast.outsider).exists()
-
-
 def test_inactive_member_sees_nothing(cast, case):
     cast.colleague.is_active = False
     cast.colleague.save(update_fields=["is_active"])

@@ -3,7 +3,6 @@ agencies and configuration, and shows no case content."""
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
 from casework.models import Case
@@ -50,10 +49,9 @@ def test_an_administrator_with_a_second_factor_gets_in(admin_client):
 
 
 def test_an_administrator_without_a_verified_second_factor_is_sent_to_enrol(
-    unverified_client_of, db
+    cast, unverified_client_of
 ):
-    root = get_user_model().objects.create_superuser("root", "root@homeward.example", None)
-    response = unverified_client_of(root).get(reverse("admin:index"))
+    response = unverified_client_of(cast.administrator).get(reverse("admin:index"))
     assert response.status_code == 302
     assert response.url == reverse("two_factor:setup")
 
@@ -75,3 +73,33 @@ def test_api_tokens_are_not_issued_in_the_admin():
 
     assert not admin.site.is_registered(TokenProxy)
     assert not admin.site.is_registered(Token)
+
+
+def test_the_user_form_has_no_superuser_flag(admin_client, cast):
+    page = admin_client.get(reverse("admin:auth_user_change", args=[cast.social_worker.pk]))
+    assert page.status_code == 200
+    assert b'name="is_superuser"' not in page.content
+    assert b'name="groups"' in page.content
+
+
+def test_roles_are_shown_not_edited_in_the_admin(admin_client):
+    from django.contrib.auth.models import Group
+
+    role = Group.objects.get(name="auditor")
+    page = admin_client.get(reverse("admin:auth_group_change", args=[role.pk]))
+    assert page.status_code == 200
+    assert b'name="permissions"' not in page.content
+
+
+def test_create_administrator_makes_an_administrator(db, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "a long enough passphrase 2026")
+    call_command("create_administrator", "keeper", "--email", "keeper@homeward.example")
+    keeper = get_user_model().objects.get(username="keeper")
+    assert keeper.is_staff
+    assert not keeper.is_superuser
+    assert list(keeper.groups.values_list("name", flat=True)) == ["administrator"]
+    assert not keeper.has_perm("casework.view_case")
+    assert not keeper.has_perm("audit.view_auditevent")

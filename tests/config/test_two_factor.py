@@ -6,7 +6,6 @@ import base64
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
@@ -151,9 +150,8 @@ def test_other_roles_may_enrol_and_then_need_the_code(cast):
     assert http.get(reverse("casework:caseload")).status_code == 200
 
 
-def test_a_superuser_must_use_a_second_factor(unverified_client_of, db):
-    root = get_user_model().objects.create_superuser("root", "root@homeward.example", PASSWORD)
-    response = unverified_client_of(root).get(reverse("admin:index"))
+def test_an_administrator_must_use_a_second_factor(cast, unverified_client_of):
+    response = unverified_client_of(cast.administrator).get(reverse("admin:index"))
     assert response.status_code == 302
     assert response.url == reverse("two_factor:setup")
 

@@ -128,8 +128,8 @@ def chui(cast):
 
 
 @pytest.fixture
-def admin(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@homeward.example", "x")
+def admin(cast):
+    return cast.administrator
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def case(register):
 
 @pytest.fixture
 def bishkek_police(cast, django_user_model):
-    admin = django_user_model.objects.create_superuser("root", "root@homeward.example", "x")
+    admin = cast.administrator
     services.agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
     return cast.police_agency
 

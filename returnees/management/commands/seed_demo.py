@@ -114,9 +114,16 @@ class Command(BaseCommand):
         users["pm.bishkek"].user_permissions.add(
             Permission.objects.get(content_type__app_label="casework", codename="export_identified")
         )
-        admin = User(username="admin", email="admin@homeward.example", password=password_hash)
-        admin.is_staff = admin.is_superuser = True
-        admin.save()
+        # Configures in the admin site; reads no case, trail or report (docs/access.md).
+        staff_member_create(
+            actor=None,
+            username="admin",
+            password=None,
+            password_hash=password_hash,
+            role=Role.ADMINISTRATOR,
+            agencies=[],
+            email="admin@homeward.example",
+        )
         return DemoAgencies(
             north=agencies["bishkek"],
             south=agencies["osh"],
