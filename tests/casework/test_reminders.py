@@ -155,6 +155,18 @@ def test_digest_lists_overdue_reviews_urgent_flags_and_overdue_referrals(cast, r
     assert other_program.reference not in digest.overdue_reviews + digest.urgent_flags
 
 
+def test_digest_keeps_an_urgent_case_that_also_has_an_old_resolved_flag(cast, register):
+    case = register()
+    old = flag(cast.colleague, case, severity="concern")
+    services.flag_resolve(actor=cast.social_worker, flag=old, resolution_note="Ticket refunded.")
+    flag(cast.colleague, case, severity="urgent")
+    resolved_urgent_only = register()
+    gone = flag(cast.colleague, resolved_urgent_only, severity="urgent")
+    services.flag_resolve(actor=cast.social_worker, flag=gone, resolution_note="Came home.")
+
+    assert weekly_digest(cast.program_manager).urgent_flags == [case.reference]
+
+
 def test_emails_follow_preferences_and_in_app_is_always_on(
     cast, case, django_capture_on_commit_callbacks
 ):
