@@ -254,12 +254,12 @@ def weekly_digest(manager) -> WeeklyDigest:
     today = timezone.localdate()
     programs = Case.objects.filter(lead_agency__group__user=manager)
     overdue = programs.filter(status="open", next_review_on__lt=today).order_by("next_review_on")
-    urgent = (
-        programs.filter(flags__severity="urgent")
-        .exclude(flags__status="resolved")
-        .distinct()
-        .order_by("pk")
+    # One flag must be both urgent and unresolved: exclude() across the relation would
+    # drop a case for any resolved flag it ever had.
+    unresolved_urgent = Flag.objects.filter(case=models.OuterRef("pk"), severity="urgent").exclude(
+        status="resolved"
     )
+    urgent = programs.filter(models.Exists(unresolved_urgent)).order_by("pk")
     return WeeklyDigest(
         overdue_reviews=[reference_for(pk) for pk in overdue.values_list("pk", flat=True)],
         urgent_flags=[reference_for(pk) for pk in urgent.values_list("pk", flat=True)],

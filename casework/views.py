@@ -18,6 +18,7 @@ from casework.forms import (
     CloseForm,
     CustodyEndForm,
     CustodyStartForm,
+    EmailPreferencesForm,
     FlagForm,
     FlagResolveForm,
     FollowUpForm,
@@ -730,19 +731,24 @@ def followup_complete(request, case_id: int, followup_id: int):
 @login_required
 @require_http_methods(METHODS)
 def notification_preferences(request):
-    if request.method == "POST":
-        wanted = set(request.POST.getlist("email"))
+    muted = set(
+        request.user.email_preferences.filter(send_email=False).values_list("kind", flat=True)
+    )
+    emailed = [kind for kind in NotificationKind.values if kind not in muted]
+    # Bound for any POST: a post with every box unticked has no data, yet it is a choice.
+    form = EmailPreferencesForm(
+        request.POST if request.method == "POST" else None, initial={"email": emailed}
+    )
+    if request.method == "POST" and form.is_valid():
+        wanted = set(form.cleaned_data["email"])
         services.email_preferences_set(
             actor=request.user,
             enabled={kind: kind in wanted for kind in NotificationKind.values},
         )
         messages.success(request, _("Email preferences saved."))
         return redirect("notification_preferences")
-    muted = set(
-        request.user.email_preferences.filter(send_email=False).values_list("kind", flat=True)
-    )
-    kinds = [(value, label, value not in muted) for value, label in NotificationKind.choices]
-    return render(request, "casework/notification_preferences.html", {"kinds": kinds})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "casework/notification_preferences.html", {"form": form}, status=status)
 
 
 @login_required

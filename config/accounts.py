@@ -11,14 +11,30 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
-from two_factor.views import DisableView, LoginView, ProfileView
+from two_factor.views import DisableView, LoginView, ProfileView, SetupView
 
-from config.forms import SignInForm
+from config.forms import CODE_FIELDS, SignInForm
 from config.language import remember_in_session
 from config.security import second_factor_required
 
 
-class SignInView(LoginView):
+class CodeFieldInWords:
+    """A wizard step's code field labelled in words, with the input that fits it
+    (config.forms.CODE_FIELDS). Set on the form the wizard built, because the sign-in
+    wizard picks its code form class afresh for each request."""
+
+    def get_form(self, step=None, **kwargs):
+        form = super().get_form(step=step, **kwargs)
+        name, label, widget = CODE_FIELDS.get(step or self.steps.current, (None, None, None))
+        if name in form.fields:
+            field = form.fields[name]
+            field.label = label
+            field.widget = widget()
+            field.widget.attrs.update(field.widget_attrs(field.widget))  # maxlength and such
+        return form
+
+
+class SignInView(CodeFieldInWords, LoginView):
     """django-two-factor-auth's sign-in wizard, with our generic failure message.
 
     After the password it asks for the authenticator code when the person has a
@@ -31,6 +47,14 @@ class SignInView(LoginView):
         (LoginView.AUTH_STEP, SignInForm),
         *LoginView.form_list[1:],
     )
+
+
+class AuthenticatorSetupView(CodeFieldInWords, SetupView):
+    """django-two-factor-auth's enrolment wizard, its code field as at sign-in."""
+
+    def get_prefix(self, request, *args, **kwargs):
+        # The library's own prefix (from its class name), so the posted field names stay.
+        return "setup_view"
 
 
 @method_decorator(login_required, name="dispatch")

@@ -1,8 +1,10 @@
 """API wiring shared by the apps' endpoints."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import pagination, permissions
-from rest_framework.exceptions import ValidationError
+from rest_framework import pagination, permissions, views
+from rest_framework.exceptions import ParseError, ValidationError
+
+from config.request_limits import REQUEST_TOO_LARGE, log_refusal, too_large_message
 
 
 def require_model_permission(perm: str) -> type[permissions.BasePermission]:
@@ -28,6 +30,15 @@ def as_api_error(exc: DjangoValidationError) -> ValidationError:
             }
         )
     return ValidationError({"non_field_errors": exc.messages})
+
+
+def exception_handler(exc, context):
+    """DRF's handler; a body over Django's upload limits is a 400 whose detail says so
+    (DRF leaves those to Django, whose answer is the bare HTML 400 page)."""
+    if isinstance(exc, REQUEST_TOO_LARGE):
+        log_refusal(exc, context["request"])
+        exc = ParseError(too_large_message(exc))
+    return views.exception_handler(exc, context)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
@@ -20,3 +21,35 @@ class SignInForm(AuthenticationForm):
         # enforces it: a 100 kB "username" would reach authenticate() and the lockout log.
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class OneTimeCodeInput(forms.TextInput):
+    """The code from the authenticator app: text with the phone's number pad, and the
+    code a phone offers to fill in. A number input would show a spinner, take arrow
+    keys as changes and let a browser drop the code's leading zeros."""
+
+    def __init__(self, attrs=None):
+        defaults = {"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        super().__init__({**defaults, **(attrs or {})})
+
+
+class RecoveryCodeInput(forms.TextInput):
+    """A recovery code is lower-case letters and digits: a phone must not capitalise it."""
+
+    def __init__(self, attrs=None):
+        defaults = {
+            "autocomplete": "off",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+            "autofocus": True,
+        }
+        super().__init__({**defaults, **(attrs or {})})
+
+
+# Wizard step -> (field, label, widget) for django-two-factor-auth's code fields, whose
+# own label is "Token" and whose setup field is a number input.
+CODE_FIELDS = {
+    "generator": ("token", _("Code from your authenticator app"), OneTimeCodeInput),
+    "token": ("otp_token", _("Code from your authenticator app"), OneTimeCodeInput),
+    "backup": ("otp_token", _("Recovery code"), RecoveryCodeInput),
+}

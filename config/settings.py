@@ -118,6 +118,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Pages hold personal data: no browser or proxy keeps a copy.
     "config.security.NoStoreMiddleware",
+    # A form post over the DATA_UPLOAD_MAX_* limits: the page back with a message, not a
+    # bare 400 (config/request_limits.py). After messages and htmx, before any view.
+    "config.request_limits.RequestLimitMiddleware",
     # Mandatory roles reach nothing but enrolment and sign-in until their second factor.
     "config.security.SecondFactorMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
@@ -236,6 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Homeward API",
@@ -363,7 +367,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+# Django's own limits on a request's form data (its files aside), said explicitly: a
+# post over them gets its page back with a message (config/request_limits.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # Sign-in throttling (django-axes): a username from one address is locked after
 # DJANGO_LOCKOUT_FAILURES failures, an address alone (password spraying over many

@@ -8,6 +8,7 @@ from audit import views as audit_views
 from casework.views import notification_preferences, notifications
 from config.accounts import (
     AccountSecurityView,
+    AuthenticatorSetupView,
     SecondFactorDisableView,
     SignInView,
     api_token,
@@ -21,7 +22,7 @@ two_factor_urlpatterns = (
     [
         path("login/", SignInView.as_view(), name="login"),
         path("two-factor/", AccountSecurityView.as_view(), name="profile"),
-        path("two-factor/setup/", tf_views.SetupView.as_view(), name="setup"),
+        path("two-factor/setup/", AuthenticatorSetupView.as_view(), name="setup"),
         path("two-factor/qrcode/", tf_views.QRGeneratorView.as_view(), name="qr"),
         path(
             "two-factor/setup/complete/",

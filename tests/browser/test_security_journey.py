@@ -40,7 +40,8 @@ def test_police_liaison_enrols_at_first_sign_in_and_reaches_the_flags_board(cast
     page.wait_for_function("img => img.complete", arg=qr.element_handle())
     assert page.evaluate("img => img.naturalWidth", qr.element_handle()) > 0
     secret = page.locator("code").first.inner_text()
-    page.get_by_label("Token").fill(f"{totp(base64.b32decode(secret)):06d}")
+    code = f"{totp(base64.b32decode(secret)):06d}"
+    page.get_by_label("Code from your authenticator app").fill(code)
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Two-factor sign-in is on")).to_be_visible()
     assert TOTPDevice.objects.filter(user=cast.police_liaison, confirmed=True).exists()
@@ -50,6 +51,29 @@ def test_police_liaison_enrols_at_first_sign_in_and_reaches_the_flags_board(cast
     page.goto("/referrals/flags/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert not violations, violations
+
+
+def test_enter_in_the_enrolment_code_field_verifies_the_code(cast, page):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(cast.police_liaison.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/two-factor/setup/")
+    page.get_by_role("button", name="Next").click()
+    secret = page.locator("code").first.inner_text()
+    code = page.get_by_label("Code from your authenticator app")
+    # A wrong code and Enter: the same step again, with the error (not back to the start).
+    right = f"{totp(base64.b32decode(secret)):06d}"
+    code.fill("000000" if right != "000000" else "111111")
+    code.press("Enter")
+    expect(page.locator(".errorlist")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    assert page.locator("code").first.inner_text() == secret
+    code = page.get_by_label("Code from your authenticator app")
+    code.fill(f"{totp(base64.b32decode(secret)):06d}")
+    code.press("Enter")
+    expect(page.get_by_role("heading", name="Two-factor sign-in is on")).to_be_visible()
+    assert TOTPDevice.objects.filter(user=cast.police_liaison, confirmed=True).exists()
 
 
 def test_swagger_ui_renders_under_the_csp(cast, page, login):

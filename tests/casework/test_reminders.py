@@ -6,10 +6,11 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from casework import services
-from casework.models import FollowUp, Notification, SweepRun
+from casework.models import EmailPreference, FollowUp, Notification, NotificationKind, SweepRun
 from casework.reminders import sweep
 from casework.selectors import weekly_digest
 from casework.tasks import send_notification_emails
@@ -155,6 +156,18 @@ def test_digest_lists_overdue_reviews_urgent_flags_and_overdue_referrals(cast, r
     assert other_program.reference not in digest.overdue_reviews + digest.urgent_flags
 
 
+def test_digest_keeps_an_urgent_case_that_also_has_an_old_resolved_flag(cast, register):
+    case = register()
+    old = flag(cast.colleague, case, severity="concern")
+    services.flag_resolve(actor=cast.social_worker, flag=old, resolution_note="Ticket refunded.")
+    flag(cast.colleague, case, severity="urgent")
+    resolved_urgent_only = register()
+    gone = flag(cast.colleague, resolved_urgent_only, severity="urgent")
+    services.flag_resolve(actor=cast.social_worker, flag=gone, resolution_note="Came home.")
+
+    assert weekly_digest(cast.program_manager).urgent_flags == [case.reference]
+
+
 def test_emails_follow_preferences_and_in_app_is_always_on(
     cast, case, django_capture_on_commit_callbacks
 ):
@@ -172,6 +185,36 @@ def test_emails_follow_preferences_and_in_app_is_always_on(
     ]
     assert case.reference in review_mail[0].subject
     assert case.returnee.family_name not in review_mail[0].body
+
+
+def emailed_kinds(user) -> list[str]:
+    muted = set(
+        EmailPreference.objects.filter(user=user, send_email=False).values_list("kind", flat=True)
+    )
+    return [kind for kind in NotificationKind.values if kind not in muted]
+
+
+def test_preferences_page_saves_the_ticked_kinds_and_all_unticked_means_no_email(cast, client_of):
+    http = client_of(cast.social_worker)
+    url = reverse("notification_preferences")
+    assert http.post(url, {"email": ["review_due", "urgent_flag"]}).url == url
+    assert emailed_kinds(cast.social_worker) == ["urgent_flag", "review_due"]
+    page = http.get(url).content.decode()
+    assert page.count(" checked") == 2
+    assert http.post(url, {}).url == url
+    assert emailed_kinds(cast.social_worker) == []
+
+
+def test_preferences_page_refuses_an_unknown_kind_and_saves_nothing(cast, client_of):
+    services.email_preferences_set(actor=cast.social_worker, enabled={"review_due": False})
+    before = sorted(EmailPreference.objects.values_list("user", "kind", "send_email"))
+    http = client_of(cast.social_worker)
+    for unknown in (["no_such_kind"], ["urgent_flag", "no_such_kind"]):
+        answer = http.post(reverse("notification_preferences"), {"email": unknown})
+        assert answer.status_code == 400
+        assert "no_such_kind" in answer.context["form"].errors["email"][0]
+        assert 'class="form-errors"' in answer.content.decode()
+        assert sorted(EmailPreference.objects.values_list("user", "kind", "send_email")) == before
 
 
 def test_an_email_is_sent_once_even_when_its_task_runs_twice(cast, case):

@@ -4,10 +4,12 @@ API tokens only from a verified session."""
 
 import base64
 import time
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -196,3 +198,94 @@ def test_the_sign_in_code_step_expires(cast, settings, monkeypatch):
     response = post_code(http, code_for(device))
     assert response.status_code == 200
     assert response.context["wizard"]["steps"].current == "auth"
+
+
+class PostedForm(HTMLParser):
+    """The first POST form in the page's <main>: its inputs by name, its labels by the id they name,
+    and its submit buttons in document order (the first is what Enter presses)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.inputs: dict[str, dict] = {}
+        self.labels: dict[str, str] = {}
+        self.submits: list[dict] = []
+        self._state = "header"
+        self._label_for = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "main":
+            self._state = "before"
+        if tag == "form" and self._state == "before" and attrs.get("method") == "post":
+            self._state = "in"
+        if self._state != "in":
+            return
+        if tag == "input" and attrs.get("type") != "hidden":
+            self.inputs[attrs.get("name")] = attrs
+        if tag == "label":
+            self._label_for = attrs.get("for")
+            self.labels[self._label_for] = ""
+        if tag == "button" and attrs.get("type", "submit") == "submit":
+            self.submits.append(attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._state == "in":
+            self._state = "after"
+        if tag == "label":
+            self._label_for = None
+
+    def handle_data(self, data):
+        if self._label_for is not None:
+            self.labels[self._label_for] += data
+
+    def label_of(self, name: str) -> str:
+        text = " ".join(self.labels.get(self.inputs[name].get("id"), "").split())
+        return text.removesuffix(":")  # Django's label suffix
+
+
+def assert_one_time_code_field(form: PostedForm, name: str, label: str) -> None:
+    field = form.inputs[name]
+    assert field.get("type") == "text", field
+    assert field.get("inputmode") == "numeric", field
+    assert field.get("autocomplete") == "one-time-code", field
+    assert form.label_of(name) == label
+
+
+def enrolment_code_page(user, **headers):
+    http = Client(**headers)
+    post_password(http, user.username, PASSWORD)
+    page = http.post(reverse("two_factor:setup"), {"setup_view-current_step": "welcome"})
+    assert page.context["wizard"]["steps"].current == "generator"
+    return page
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "ky"])
+def test_enrolment_code_field_is_a_labelled_one_time_code_and_enter_verifies(cast, language):
+    page = enrolment_code_page(cast.police_liaison, HTTP_ACCEPT_LANGUAGE=language)
+    form = PostedForm(page.content.decode())
+    with translation.override(language):
+        label = translation.gettext("Code from your authenticator app")
+    assert_one_time_code_field(form, "generator-token", label)
+    # Enter in a field presses the form's first submit button: Verify, not Back.
+    first, *others = form.submits
+    assert first.get("name") != "wizard_goto_step"
+    assert "primary" in first.get("class", "")
+    assert [button.get("value") for button in others] == ["welcome"]
+
+
+def test_sign_in_code_and_recovery_code_fields_are_labelled_in_words(cast):
+    enrolled(cast.auditor)
+    StaticDevice.objects.create(user=cast.auditor, name="backup").token_set.create(token="abcd2345")
+    http = Client()
+    asked = post_password(http, cast.auditor.username, PASSWORD)
+    form = PostedForm(asked.content.decode())
+    assert_one_time_code_field(form, "token-otp_token", "Code from your authenticator app")
+    assert form.submits[0].get("class") == "primary"
+    backup = http.post(
+        reverse("login"), {"sign_in_view-current_step": "token", "wizard_goto_step": "backup"}
+    )
+    form = PostedForm(backup.content.decode())
+    field = form.inputs["backup-otp_token"]
+    assert (field.get("type"), field.get("autocapitalize")) == ("text", "none")
+    assert form.label_of("backup-otp_token") == "Recovery code"
