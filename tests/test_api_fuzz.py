@@ -1,8 +1,12 @@
 """The API fuzzed from its own OpenAPI schema (schemathesis): every operation, with
-valid and with invalid data, as a social worker holding a token, against one case with
-one of everything. Whatever is sent, the answer is never a server error.
+valid and with invalid data, as each role that works cases (a social worker, a police
+liaison, a program manager, a partner) holding a token, against one case with one of
+everything that each of them has a relationship with. Whatever is sent, the answer is
+never a server error, and every answer matches the published schema.
 
-HOMEWARD_FUZZ_EXAMPLES sets the examples per operation and mode (default 20).
+HOMEWARD_FUZZ_EXAMPLES sets the examples per operation and mode (default 20) for the
+social worker, who may do the most; the other roles, refused most writes by their role
+before any input is read, get half as many.
 """
 
 import os
@@ -59,11 +63,15 @@ def test_the_schema_has_operations():
     assert len(OPERATIONS) > 30
 
 
+ROLES = ["social_worker", "police_liaison", "program_manager", "partner"]
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("label", OPERATIONS)
-def test_no_server_error(cast, world, keep_the_test_connection, label, mode):
+@pytest.mark.parametrize("role", ROLES)
+def test_no_server_error(cast, world, keep_the_test_connection, role, label, mode):
     operation = SCHEMA.find_operation_by_label(label)
-    token = Token.objects.create(user=cast.social_worker)
+    token = Token.objects.create(user=getattr(cast, role))
     path_parameters = {
         parameter.name: world[PATH_PARAMETERS[parameter.name]]
         for parameter in operation.path_parameters
@@ -76,7 +84,7 @@ def test_no_server_error(cast, world, keep_the_test_connection, label, mode):
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
     @hypothesis_settings(
-        max_examples=FUZZ_EXAMPLES,
+        max_examples=FUZZ_EXAMPLES if role == "social_worker" else max(FUZZ_EXAMPLES // 2, 1),
         deadline=None,
         database=None,
         derandomize=True,
@@ -90,3 +98,19 @@ def test_no_server_error(cast, world, keep_the_test_connection, label, mode):
         )
 
     run()
+
+
+def test_a_person_of_approximate_age_matches_the_schema(cast, register, keep_the_test_connection):
+    """No birth date, an approximate age: the case list and detail still match the schema
+    (birth_date is null there, and the schema says it may be)."""
+    registered = register(birth_date=None, approximate_age=30)
+    headers = {"Authorization": f"Token {Token.objects.create(user=cast.social_worker).key}"}
+    for label, path_parameters in [
+        ("GET /api/cases/", {}),
+        ("GET /api/cases/{case_id}/", {"case_id": registered.pk}),
+    ]:
+        operation = SCHEMA.find_operation_by_label(label)
+        case = operation.Case(path_parameters=path_parameters)
+        response = case.call(headers=headers)
+        assert response.status_code == 200, label
+        assert case.validate_response(response, checks=[response_schema_conformance]) is None
