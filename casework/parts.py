@@ -48,6 +48,15 @@ class Audience:
     def admits(self, *, perms: frozenset[str], police: bool, health: bool) -> bool:
         return bool(self.perms & perms) or (self.police and police) or (self.health and health)
 
+    def describe(self) -> str:
+        """In the words of docs/access.md's table of parts (a test keeps them equal)."""
+        if self == EVERY_READER:
+            return "every reader"
+        words = ["case team"] if CHANGE in self.perms else []
+        words += [f"`{codename}`" for codename in sorted(self.perms - {CHANGE})]
+        words += ["police liaisons"] * self.police + ["health staff"] * self.health
+        return ", ".join(words) or "nobody"
+
 
 def holders(*codenames: str) -> Audience:
     return Audience(perms=frozenset(codenames))
