@@ -52,7 +52,7 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
-from casework.parts import ANY_NOTE, EVERY_READER, RULES, Part, part_of
+from casework.parts import ANY_NOTE, EVERY_READER, PART_OF_FIELD, RULES, Part, part_of
 from casework.selectors import (
     TimelineKind,
     caseload,
@@ -152,26 +152,13 @@ class CaseListOutput(PartAwareOutput, serializers.ModelSerializer):
 class ReturneeOutput(PartAwareOutput, serializers.ModelSerializer):
     class Meta:
         model = Returnee
+        # Every field of the person that a part declares (casework/parts.py), in the
+        # model's order: a field added to a part shows here, to its readers only.
+        # The person is reached through the case: its own id is not given out.
         fields = [
-            "given_name",
-            "family_name",
-            "patronymic",
-            "aliases",
-            "birth_date",
-            "approximate_age",
-            "sex",
-            "citizenship_status",
-            "region",
-            "district",
-            "address",
-            "phone",
-            "languages",
-            "conflict_zone",
-            "departure_date",
-            "return_date",
-            "return_route",
-            "legal_status",
-            "needs",
+            f.name
+            for f in Returnee._meta.concrete_fields
+            if f.name in PART_OF_FIELD and not f.primary_key
         ]
 
 
