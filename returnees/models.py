@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from returnees.names import name_key
+
 
 class Region(models.TextChoices):
     BISHKEK = "bishkek", _("Bishkek city")
@@ -209,6 +211,10 @@ class Returnee(models.Model):
         today = timezone.localdate()
         oldest = datetime.date(today.year - MAX_AGE, 1, 1)
         errors: dict[str, str] = {}
+        for field in ("given_name", "family_name"):
+            # The name key keeps letters only, and the database refuses an empty one.
+            if getattr(self, field) and not name_key(getattr(self, field)):
+                errors[field] = _("A name needs at least one letter.")
         if self.birth_date is None and self.approximate_age is None:
             errors["birth_date"] = _("Give a date of birth or an approximate age.")
         if self.birth_date is not None:

@@ -62,6 +62,28 @@ def test_bad_intake_shows_the_error_in_place_and_writes_nothing(cast, client_of,
     assert not Returnee.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["0", "-.'", "?"])
+def test_names_without_a_letter_are_form_errors(cast, client_of, name):
+    data = intake_post_data(lead_agency=cast.agency_a.pk, given_name=name, family_name=name)
+
+    response = client_of(cast.social_worker).post(INTAKE, data)
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["given_name"] == ["A name needs at least one letter."]
+    assert errors["family_name"] == ["A name needs at least one letter."]
+    assert not Returnee.objects.exists()
+
+
+def test_one_name_without_a_letter_is_an_error_on_that_name(cast, client_of):
+    data = intake_post_data(lead_agency=cast.agency_a.pk, given_name="-")
+
+    response = client_of(cast.social_worker).post(INTAKE, data)
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["given_name"]
+
+
 def test_an_outsiders_case_cannot_be_named_as_parent(cast, client_of, register):
     theirs = register(actor=cast.outsider, agency=cast.agency_b)
     data = intake_post_data(lead_agency=cast.agency_a.pk, parent_reference=theirs.reference)

@@ -45,7 +45,8 @@ def test_token_authentication_works(cast, client):
         ({"family_name": ""}, "family_name"),
         ({"family_name": "x" * 10_000}, "family_name"),
         ({"given_name": "Ti\x00mur"}, "given_name"),
-        ({"given_name": 42}, None),  # coerced to "42" by DRF; accepted as text
+        ({"given_name": 42}, "given_name"),  # coerced to "42" by DRF: a name without letters
+        ({"given_name": "Timur"}, None),
         ({"birth_date": "yesterday"}, "birth_date"),
         ({"languages": "ky"}, "languages"),
         ({"needs": ["flying"]}, "needs"),
@@ -66,6 +67,18 @@ def test_bad_input_gets_field_errors_and_writes_nothing(cast, client_of, changes
         return
     assert response.status_code == 400, response.content
     assert field in response.json()
+    assert not Returnee.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["0", "-.'", "\ud800"])
+def test_names_without_a_letter_are_field_errors(cast, client_of, name):
+    """Their name key is empty, which the database refuses: each name is asked again."""
+    body = intake_json(given_name=name, family_name=name)
+
+    response = client_of(cast.social_worker).post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    assert {"given_name", "family_name"} <= response.json().keys()
     assert not Returnee.objects.exists()
 
 
