@@ -65,6 +65,7 @@ from casework.selectors import (
     triage_history,
 )
 from config.api import PageNumberPagination, as_api_error, require_model_permission
+from config.fields import MultiLineSerializerField, OneLineSerializerField
 from referrals.models import Agency
 from returnees.models import Returnee
 
@@ -336,7 +337,7 @@ class TriageAssessmentOutput(serializers.ModelSerializer):
 
 class TriageAssessInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=RiskCategory.choices)
-    rationale = serializers.CharField(max_length=LONG_TEXT_MAX)
+    rationale = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
     beliefs_attitudes = serializers.ChoiceField(choices=Rating.choices)
     intent_context = serializers.ChoiceField(choices=Rating.choices)
     history_capability = serializers.ChoiceField(choices=Rating.choices)
@@ -381,7 +382,7 @@ class TriageApi(CaseActionApi):
 
 class TriageDecisionInput(serializers.Serializer):
     approve = serializers.BooleanField()
-    comment = serializers.CharField(max_length=LONG_TEXT_MAX)
+    comment = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
 class TriageDecisionApi(CaseActionApi):
@@ -412,7 +413,7 @@ class TriageDecisionApi(CaseActionApi):
 
 class PathwayInput(serializers.Serializer):
     pathway = serializers.ChoiceField(choices=Pathway.choices)
-    reason = serializers.CharField(
+    reason = MultiLineSerializerField(
         max_length=LONG_TEXT_MAX,
         allow_blank=True,
         default="",
@@ -459,7 +460,7 @@ class CustodyOutput(serializers.ModelSerializer):
 
 
 class CustodyStartInput(serializers.Serializer):
-    facility = serializers.CharField(max_length=200)
+    facility = OneLineSerializerField(max_length=200)
     started_on = serializers.DateField()
     segregated = serializers.BooleanField(help_text=_("Held apart from general inmates."))
 
@@ -534,7 +535,7 @@ class GoalConflictOutput(serializers.Serializer):
 
 class GoalAddInput(serializers.Serializer):
     domain = serializers.ChoiceField(choices=GoalDomain.choices)
-    description = serializers.CharField(max_length=500)
+    description = OneLineSerializerField(max_length=500)
     owner_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), help_text=_("Agency id.")
     )
@@ -565,7 +566,7 @@ class GoalUpdateInput(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
     target_date = serializers.DateField(required=False, allow_null=True)
-    outcome = serializers.CharField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
+    outcome = MultiLineSerializerField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
     owner_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), required=False, help_text=_("Agency id.")
     )
@@ -647,7 +648,7 @@ class VisibleNoteField(serializers.PrimaryKeyRelatedField):
 class NoteAddInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NoteKind.choices)
     occurred_at = serializers.DateTimeField()
-    text = serializers.CharField(max_length=LONG_TEXT_MAX)
+    text = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
     visibility = serializers.ChoiceField(choices=NoteVisibility.choices)
     corrects = VisibleNoteField(
         required=False,
@@ -703,7 +704,7 @@ class NoteDetailApi(CaseActionApi):
 
 
 class NoteAmendInput(serializers.Serializer):
-    text = serializers.CharField(max_length=LONG_TEXT_MAX)
+    text = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
 class NoteAmendApi(CaseActionApi):
@@ -753,7 +754,7 @@ class FlagRaiseInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=FlagCategory.choices)
     severity = serializers.ChoiceField(choices=Severity.choices)
     source = serializers.ChoiceField(choices=FlagSource.choices)
-    description = serializers.CharField(max_length=LONG_TEXT_MAX)
+    description = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
 class FlagsMixin:
@@ -795,7 +796,7 @@ class FlagAcknowledgeApi(FlagsMixin, CaseActionApi):
 
 
 class FlagResolveInput(serializers.Serializer):
-    resolution_note = serializers.CharField(max_length=LONG_TEXT_MAX)
+    resolution_note = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
 class FlagResolveApi(FlagsMixin, CaseActionApi):
@@ -838,7 +839,7 @@ class ReviewOutput(serializers.ModelSerializer):
 
 class ReviewInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
-    summary = serializers.CharField(max_length=LONG_TEXT_MAX)
+    summary = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
     closure_reason = serializers.ChoiceField(
         choices=ClosureReason.choices,
         required=False,
@@ -885,7 +886,7 @@ class ReviewsApi(CaseActionApi):
 
 class CaseCloseInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ClosureReason.choices)
-    note = serializers.CharField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
+    note = MultiLineSerializerField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
     version = serializers.IntegerField(
         min_value=1, help_text=_("The case's `version` you last saw.")
     )
@@ -916,7 +917,7 @@ class CaseCloseApi(CaseActionApi):
 
 
 class CaseReopenInput(serializers.Serializer):
-    note = serializers.CharField(max_length=LONG_TEXT_MAX)
+    note = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
     version = serializers.IntegerField(
         min_value=1, help_text=_("The case's `version` you last saw.")
     )

@@ -15,6 +15,7 @@ from casework.models import (
     ReviewOutcome,
     TriageAssessment,
 )
+from config.fields import MultiLineFormField
 from referrals.models import Agency
 
 
@@ -36,7 +37,7 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 def long_text(label, **kwargs):
-    return forms.CharField(
+    return MultiLineFormField(
         label=label, max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}), **kwargs
     )
 

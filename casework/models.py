@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -7,6 +6,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from config.fields import MultiLineTextField, OneLineTextField
+
+# The longest note, reason or summary: a long page of text, not a pasted document.
+LONG_TEXT_MAX = 20_000
 
 
 class CaseStatus(models.TextChoices):
@@ -74,7 +78,9 @@ class Case(models.Model):
         _("risk category"), max_length=16, choices=RiskCategory.choices, blank=True
     )
     pathway = models.CharField(_("pathway"), max_length=16, choices=Pathway.choices, blank=True)
-    pathway_override_reason = models.TextField(_("reason for the pathway"), blank=True)
+    pathway_override_reason = MultiLineTextField(
+        _("reason for the pathway"), max_length=LONG_TEXT_MAX, blank=True
+    )
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
     # Bumped by every service that changes the case: a save carrying an older
     # version is refused instead of overwriting someone else's change.
@@ -179,9 +185,6 @@ INDICATORS = [
     ("commitment_motivation", _("Commitment and motivation")),
     ("protective_factors", _("Protective factors")),
 ]
-LONG_TEXT_MAX = 20_000
-# TextField's max_length only shapes form widgets; the model must check it too.
-LONG_TEXT = [MaxLengthValidator(LONG_TEXT_MAX), ProhibitNullCharactersValidator()]
 
 
 class TriageAssessment(models.Model):
@@ -194,7 +197,7 @@ class TriageAssessment(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     category = models.CharField(_("risk category"), max_length=16, choices=RiskCategory.choices)
-    rationale = models.TextField(_("rationale"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
+    rationale = MultiLineTextField(_("rationale"), max_length=LONG_TEXT_MAX)
     beliefs_attitudes = models.CharField(
         _("beliefs and attitudes"), max_length=8, choices=Rating.choices
     )
@@ -234,7 +237,7 @@ class TriageDecision(models.Model):
         TriageAssessment, on_delete=models.PROTECT, related_name="decision"
     )
     approved = models.BooleanField()
-    comment = models.TextField(_("comment"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
+    comment = MultiLineTextField(_("comment"), max_length=LONG_TEXT_MAX)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -249,7 +252,7 @@ class TriageDecision(models.Model):
 
 class CustodyEpisode(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="custody_episodes")
-    facility = models.CharField(_("facility"), max_length=200)
+    facility = OneLineTextField(_("facility"), max_length=200)
     started_on = models.DateField(pgettext_lazy("custody period", "from"))
     ended_on = models.DateField(pgettext_lazy("custody period", "to"), null=True, blank=True)
     segregated = models.BooleanField(_("segregated from general inmates"))
@@ -302,7 +305,7 @@ class Goal(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="goals")
     domain = models.CharField(_("domain"), max_length=16, choices=GoalDomain.choices)
-    description = models.CharField(_("goal"), max_length=500)
+    description = OneLineTextField(_("goal"), max_length=500)
     owner_agency = models.ForeignKey(
         "referrals.Agency",
         on_delete=models.PROTECT,
@@ -313,9 +316,7 @@ class Goal(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=GoalStatus.choices, default=GoalStatus.PLANNED
     )
-    outcome = models.TextField(
-        _("outcome"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
-    )
+    outcome = MultiLineTextField(_("outcome"), max_length=LONG_TEXT_MAX, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -375,7 +376,7 @@ class Note(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
     kind = models.CharField(_("kind"), max_length=16, choices=NoteKind.choices)
     occurred_at = models.DateTimeField(_("when it happened"))
-    text = models.TextField(_("note"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
+    text = MultiLineTextField(_("note"), max_length=LONG_TEXT_MAX)
     visibility = models.CharField(_("visibility"), max_length=16, choices=NoteVisibility.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -459,9 +460,7 @@ class Flag(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=FlagCategory.choices)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     source = models.CharField(_("source"), max_length=16, choices=FlagSource.choices)
-    description = models.TextField(
-        _("what was observed"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT
-    )
+    description = MultiLineTextField(_("what was observed"), max_length=LONG_TEXT_MAX)
     status = models.CharField(
         _("status"), max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN
     )
@@ -469,9 +468,7 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     raised_at = models.DateTimeField(default=timezone.now)
-    resolution_note = models.TextField(
-        _("resolution"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
-    )
+    resolution_note = MultiLineTextField(_("resolution"), max_length=LONG_TEXT_MAX, blank=True)
 
     class Meta:
         verbose_name = _("monitoring flag")
@@ -525,7 +522,7 @@ class Review(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reviews")
     due_on = models.DateField(_("was due on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=ReviewOutcome.choices)
-    summary = models.TextField(_("summary"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
+    summary = MultiLineTextField(_("summary"), max_length=LONG_TEXT_MAX)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -546,7 +543,7 @@ class CaseStatusChange(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="status_changes")
     status = models.CharField(max_length=16, choices=CaseStatus.choices)
     reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
-    note = models.TextField(max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True)
+    note = MultiLineTextField(max_length=LONG_TEXT_MAX, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
@@ -754,7 +751,7 @@ class ExportJob(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     format = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
     identified = models.BooleanField(_("with names and contact details"), default=False)
-    purpose = models.TextField(_("purpose"), max_length=2000, blank=True)
+    purpose = MultiLineTextField(_("purpose"), max_length=2000, blank=True)
     filter_params = models.JSONField(default=dict)
     background = models.BooleanField(default=False)
     status = models.CharField(max_length=8, choices=ExportStatus.choices)

@@ -32,6 +32,7 @@ from casework.apis import CaseActionApi, PersonNameField
 from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource, reference_for
 from casework.parts import Part
 from config.api import PageNumberPagination, require_model_permission
+from config.fields import MultiLineSerializerField, OneLineSerializerField
 from referrals import services
 from referrals.access import (
     OFFERED,
@@ -333,7 +334,7 @@ class ReferralCreateInput(serializers.Serializer):
         queryset=Agency.objects.all(), help_text=_("Agency id.")
     )
     service_type = serializers.ChoiceField(choices=ServiceType.choices)
-    reason = serializers.CharField(max_length=LONG_TEXT_MAX)
+    reason = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
     response_deadline = serializers.DateField()
     share_scope = serializers.ListField(
         child=serializers.ChoiceField(choices=ShareScope.choices),
@@ -379,13 +380,13 @@ class ConsentRecordInput(serializers.Serializer):
     )
     decision = serializers.ChoiceField(choices=ConsentDecision.choices)
     given_by = serializers.ChoiceField(choices=ConsentGivenBy.choices)
-    guardian_name = serializers.CharField(
+    guardian_name = OneLineSerializerField(
         max_length=200,
         allow_blank=True,
         default="",
         help_text=_("Required when a parent or guardian gives it."),
     )
-    note = serializers.CharField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
+    note = MultiLineSerializerField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
 
 
 class CaseConsentsApi(CaseActionApi):
@@ -444,7 +445,7 @@ class ReferralDetailApi(ReferralApi):
 
 
 class ReferralSendInput(VersionInput):
-    consent_override_basis = serializers.CharField(
+    consent_override_basis = MultiLineSerializerField(
         max_length=LONG_TEXT_MAX,
         allow_blank=True,
         default="",
@@ -497,7 +498,7 @@ class ReferralAcceptApi(ReferralApi):
 
 
 class ReasonInput(VersionInput):
-    reason = serializers.CharField(max_length=LONG_TEXT_MAX)
+    reason = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
 class ReferralDeclineApi(ReferralApi):
@@ -522,7 +523,7 @@ class ReferralDeclineApi(ReferralApi):
 
 
 class ProgressInput(VersionInput):
-    note = serializers.CharField(max_length=LONG_TEXT_MAX)
+    note = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
 class ReferralProgressApi(ReferralApi):
@@ -547,7 +548,7 @@ class ReferralProgressApi(ReferralApi):
 
 
 class OutcomeInput(VersionInput):
-    outcome = serializers.CharField(max_length=LONG_TEXT_MAX)
+    outcome = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
 class ReferralCompleteApi(ReferralApi):
@@ -705,7 +706,7 @@ class LeadTransferOfferInput(serializers.Serializer):
     to_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), help_text=_("Agency id.")
     )
-    note = serializers.CharField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
+    note = MultiLineSerializerField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")
 
 
 class CaseLeadTransferApi(CaseActionApi):

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DateInput, long_text
 from casework.models import FlagCategory, FlagSource
+from config.fields import OneLineFormField
 from referrals.models import (
     Agency,
     ConsentDecision,
@@ -103,7 +104,7 @@ class ConsentForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("For a minor, a parent or guardian decides."),
     )
-    guardian_name = forms.CharField(
+    guardian_name = OneLineFormField(
         label=_("Name of the parent or guardian"), max_length=200, required=False
     )
     note = long_text(_("Note"), required=False)

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from casework.models import LONG_TEXT, LONG_TEXT_MAX
-from returnees.models import Region, validate_printable
+from casework.models import LONG_TEXT_MAX
+from config.fields import MultiLineTextField, OneLineTextField
+from returnees.models import Region
 
 
 class Role(models.TextChoices):
@@ -42,7 +43,7 @@ class Agency(models.Model):
     granted to that group, so membership is never stored twice.
     """
 
-    name = models.CharField(pgettext_lazy("agency", "name"), max_length=200, unique=True)
+    name = OneLineTextField(pgettext_lazy("agency", "name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
     region = models.CharField(_("region"), max_length=32, choices=Region.choices)
     # Review cadence of the program this agency leads, in days by risk category.
@@ -186,7 +187,7 @@ class Referral(models.Model):
         verbose_name=pgettext_lazy("receiving agency", "to"),
     )
     service_type = models.CharField(_("service"), max_length=24, choices=ServiceType.choices)
-    reason = models.TextField(_("reason"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT)
+    reason = MultiLineTextField(_("reason"), max_length=LONG_TEXT_MAX)
     response_deadline = models.DateField(_("answer by"))
     share_scope = _scope_field(_("what is shared"))
     status = models.CharField(
@@ -201,10 +202,9 @@ class Referral(models.Model):
         related_name="referrals",
         verbose_name=_("consent relied on"),
     )
-    consent_override_basis = models.TextField(
+    consent_override_basis = MultiLineTextField(
         _("legal basis for sending without consent"),
         max_length=LONG_TEXT_MAX,
-        validators=LONG_TEXT,
         blank=True,
     )
     created_by = models.ForeignKey(
@@ -214,18 +214,16 @@ class Referral(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    decline_reason = models.TextField(
-        _("reason for declining"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
+    decline_reason = MultiLineTextField(
+        _("reason for declining"), max_length=LONG_TEXT_MAX, blank=True
     )
-    cancel_reason = models.TextField(
-        _("reason for cancelling"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
+    cancel_reason = MultiLineTextField(
+        _("reason for cancelling"), max_length=LONG_TEXT_MAX, blank=True
     )
-    revoke_reason = models.TextField(
-        _("reason for revoking"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
+    revoke_reason = MultiLineTextField(
+        _("reason for revoking"), max_length=LONG_TEXT_MAX, blank=True
     )
-    outcome = models.TextField(
-        _("outcome"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True
-    )
+    outcome = MultiLineTextField(_("outcome"), max_length=LONG_TEXT_MAX, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -298,7 +296,7 @@ class ReferralEvent(models.Model):
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=ReferralStatus.choices)
     kind = models.CharField(max_length=16, choices=ReferralEventKind.choices)
-    note = models.TextField(max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True)
+    note = MultiLineTextField(max_length=LONG_TEXT_MAX, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
@@ -335,13 +333,10 @@ class ConsentRecord(models.Model):
     scope = _scope_field(_("what may be shared"))
     decision = models.CharField(_("decision"), max_length=16, choices=ConsentDecision.choices)
     given_by = models.CharField(_("given by"), max_length=16, choices=ConsentGivenBy.choices)
-    guardian_name = models.CharField(
-        _("name of the parent or guardian"),
-        max_length=200,
-        blank=True,
-        validators=[validate_printable],
+    guardian_name = OneLineTextField(
+        _("name of the parent or guardian"), max_length=200, blank=True
     )
-    note = models.TextField(_("note"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True)
+    note = MultiLineTextField(_("note"), max_length=LONG_TEXT_MAX, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -409,7 +404,7 @@ class LeadTransfer(models.Model):
         choices=LeadTransferStatus.choices,
         default=LeadTransferStatus.OFFERED,
     )
-    note = models.TextField(_("note"), max_length=LONG_TEXT_MAX, validators=LONG_TEXT, blank=True)
+    note = MultiLineTextField(_("note"), max_length=LONG_TEXT_MAX, blank=True)
     offered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -12,6 +12,7 @@ from casework.access import case_for_user, case_part_for_user, case_viewer
 from casework.apis import CaseDetailOutput, case_detail_data
 from casework.parts import Part
 from config.api import as_api_error, require_model_permission
+from config.fields import OneLineSerializerField
 from referrals.models import Agency
 from referrals.selectors import agencies_of
 from returnees.models import (
@@ -21,7 +22,6 @@ from returnees.models import (
     Language,
     Need,
     Returnee,
-    validate_printable,
 )
 from returnees.services import (
     PersonDetails,
@@ -44,7 +44,7 @@ class DuplicateMatchOutput(serializers.Serializer):
 
 class ReturneeRegisterInput(serializers.ModelSerializer):
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=NAME_MAX, validators=[validate_printable]),
+        child=OneLineSerializerField(max_length=NAME_MAX),
         max_length=MAX_ALIASES,
         required=False,
     )

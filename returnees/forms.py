@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.access import case_for_user
 from casework.models import case_id_from_reference
+from config.fields import normalize_text, validate_one_line
 from referrals.models import Role
 from referrals.selectors import agencies_of
 from returnees.models import (
@@ -15,7 +16,6 @@ from returnees.models import (
     Language,
     Need,
     Returnee,
-    validate_printable,
 )
 from returnees.services import PersonDetails
 
@@ -33,12 +33,12 @@ class DateInput(forms.DateInput):
 
 
 class AliasesField(forms.CharField):
-    """Aliases typed one per line."""
+    """Aliases typed one per line; each is one line of text (config.fields)."""
 
     widget = forms.Textarea(attrs={"rows": 2})
 
     def to_python(self, value):
-        text = super().to_python(value)
+        text = normalize_text(super().to_python(value))
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def validate(self, value):
@@ -52,7 +52,7 @@ class AliasesField(forms.CharField):
                     _("Each alias can have at most %(count)s characters."),
                     params={"count": NAME_MAX},
                 )
-            validate_printable(alias)
+            validate_one_line(alias)
 
     def run_validators(self, value):
         for alias in value:

@@ -1,5 +1,4 @@
 import datetime
-import unicodedata
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.fields import OneLineTextField, validate_one_line
 from returnees.names import name_key
 
 
@@ -89,26 +89,19 @@ MAX_AGE = 120
 ADULT_AGE = 18
 
 
-def validate_printable(value: str) -> None:
-    """Refuse control characters (tabs and line breaks included) in one-line text."""
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise ValidationError(_("Remove the control characters from this text."), code="control")
+# Named by the first migrations of returnees and referrals; fields now get the rule
+# from config.fields.OneLineTextField.
+validate_printable = validate_one_line
 
 
 class Returnee(models.Model):
     """A person registered at intake. Reached only through their case's permissions."""
 
-    given_name = models.CharField(
-        _("given name"), max_length=NAME_MAX, validators=[validate_printable]
-    )
-    family_name = models.CharField(
-        _("family name"), max_length=NAME_MAX, validators=[validate_printable]
-    )
-    patronymic = models.CharField(
-        _("patronymic"), max_length=NAME_MAX, validators=[validate_printable], blank=True
-    )
+    given_name = OneLineTextField(_("given name"), max_length=NAME_MAX)
+    family_name = OneLineTextField(_("family name"), max_length=NAME_MAX)
+    patronymic = OneLineTextField(_("patronymic"), max_length=NAME_MAX, blank=True)
     aliases = ArrayField(
-        models.CharField(max_length=NAME_MAX, validators=[validate_printable]),
+        OneLineTextField(max_length=NAME_MAX),
         size=MAX_ALIASES,
         verbose_name=_("aliases"),
         default=list,
@@ -123,13 +116,9 @@ class Returnee(models.Model):
         _("citizenship status"), max_length=20, choices=CitizenshipStatus.choices
     )
     region = models.CharField(_("region"), max_length=32, choices=Region.choices)
-    district = models.CharField(
-        _("district"), max_length=100, blank=True, validators=[validate_printable]
-    )
-    address = models.CharField(
-        _("address"), max_length=300, blank=True, validators=[validate_printable]
-    )
-    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_printable])
+    district = OneLineTextField(_("district"), max_length=100, blank=True)
+    address = OneLineTextField(_("address"), max_length=300, blank=True)
+    phone = OneLineTextField(_("phone"), max_length=32, blank=True)
     languages = ArrayField(
         models.CharField(max_length=8, choices=Language.choices),
         verbose_name=_("languages"),
@@ -294,11 +283,9 @@ class FamilyContact(models.Model):
     """
 
     returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="family_contacts")
-    name = models.CharField(
-        pgettext_lazy("person", "name"), max_length=NAME_MAX * 2, validators=[validate_printable]
-    )
+    name = OneLineTextField(pgettext_lazy("person", "name"), max_length=NAME_MAX * 2)
     relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
-    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_printable])
+    phone = OneLineTextField(_("phone"), max_length=32, blank=True)
     warning_channel = models.BooleanField(
         _("early-warning channel"),
         default=False,

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import ExportFormat
+from config.fields import MultiLineFormField
 
 
 class ExportForm(forms.Form):
@@ -11,7 +12,7 @@ class ExportForm(forms.Form):
     identified = forms.BooleanField(
         label=_("Include names and contact details (identified export)"), required=False
     )
-    purpose = forms.CharField(
+    purpose = MultiLineFormField(
         label=_("Purpose of the identified export"),
         help_text=_("Required for an identified export; it is recorded with the export."),
         required=False,

@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from casework import services
-from casework.models import Case, Flag, FollowUp, Goal, TriageAssessment
+from casework.models import Case, Flag, FollowUp, Goal, Note, TriageAssessment
 from tests.casework.helpers import HIGH, LOW, flag, note, triage
 
 
@@ -241,6 +241,83 @@ def test_custody_dates_in_the_wrong_order_get_a_form_error(cast, client_of, worl
     )
     assert response.status_code == 400
     assert "ended_on" in response.context["form"].errors
+
+
+def _goal_data(cast, **changes):
+    return {
+        "domain": "housing",
+        "description": "Flat in Osh",
+        "owner_agency": cast.agency_a.pk,
+        "target_date": "",
+        **changes,
+    }
+
+
+NOTE_DATA = {
+    "kind": "contact",
+    "occurred_at": "2024-05-01T10:00",
+    "visibility": "case_team",
+    "text": "Met at home.",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "field"),
+    [
+        ("goal_new", lambda c: _goal_data(c, description="Flat\u202e in Osh"), "description"),
+        ("goal_new", lambda c: _goal_data(c, description="Flat\tin Osh"), "description"),
+        (
+            "custody_start",
+            lambda c: {"facility": "SIZO-1\nblock 2", "started_on": "2024-01-01"},
+            "facility",
+        ),
+        ("note_new", lambda c: {**NOTE_DATA, "text": "Met\x07 at home."}, "text"),
+        ("note_amend", lambda c: {"text": "Met at \u202ehome."}, "text"),
+        (
+            "flag_new",
+            lambda c: {
+                "severity": "info",
+                "category": "travel",
+                "source": "family",
+                "description": "Asked\u2066 about flights.",
+            },
+            "description",
+        ),
+        (
+            "pathway_set",
+            lambda c: {"pathway": "filtration", "reason": "Why\x1b[2J", "version": 1},
+            "reason",
+        ),
+        (
+            "goal_edit",
+            lambda c: {"status": "planned", "outcome": "x\u200fy", "version": 1},
+            "outcome",
+        ),
+    ],
+)
+def test_hidden_characters_in_text_are_form_errors(cast, client_of, world, name, data, field):
+    notes = list(Note.objects.values_list("pk", "text"))
+    goals = list(Goal.objects.values_list("pk", "description", "outcome", "version"))
+
+    response = client_of(cast.social_worker).post(url(name, world), data(cast))
+
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert list(Note.objects.values_list("pk", "text")) == notes
+    assert list(Goal.objects.values_list("pk", "description", "outcome", "version")) == goals
+
+
+def test_note_page_keeps_line_breaks_and_stores_nfc(cast, client_of, world):
+    text = "Visited at home.\r\n\tHousing: fine.\r\nCafe\u0301 owner offers work."
+
+    response = client_of(cast.social_worker).post(
+        url("note_new", world), {**NOTE_DATA, "text": text}
+    )
+
+    assert response.status_code == 302
+    assert Note.objects.latest("pk").text == (
+        "Visited at home.\r\n\tHousing: fine.\r\nCaf\u00e9 owner offers work."
+    )
 
 
 def test_acknowledge_a_resolved_flag_says_why_and_changes_nothing(cast, client_of, world):

@@ -1012,6 +1012,74 @@ def test_bad_input_is_a_400_and_changes_nothing(cast, client_of, case, name, set
     assert snapshot(case) == before
 
 
+def _goal_body(cast, **changes):
+    return {
+        "domain": "housing",
+        "description": "Find a flat",
+        "owner_agency": cast.agency_a.pk,
+        **changes,
+    }
+
+
+def _custody_body(**changes):
+    return {"facility": "SIZO-1", "started_on": "2024-01-01", "segregated": True, **changes}
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "field"),
+    [
+        ("api-case-custody", lambda c: _custody_body(facility="SIZO\u202e-1"), "facility"),
+        ("api-case-custody", lambda c: _custody_body(facility="SIZO-1\nblock 2"), "facility"),
+        ("api-case-goals", lambda c: _goal_body(c, description="Find\u2067 a flat"), "description"),
+        ("api-case-goals", lambda c: _goal_body(c, description="Find\ta flat"), "description"),
+        ("api-case-goals", lambda c: _goal_body(c, description="Find \ud800"), "description"),
+        ("api-case-notes", lambda c: {**NOTE_BODY, "text": "Met\x07 at home."}, "text"),
+        ("api-case-notes", lambda c: {**NOTE_BODY, "text": "Met \u202eat home."}, "text"),
+        ("api-case-notes", lambda c: {**NOTE_BODY, "text": "Met \udc00 at home."}, "text"),
+        ("api-case-flags", lambda c: {**FLAG_BODY, "description": "x\x1b[2J"}, "description"),
+        (
+            "api-case-triage",
+            lambda c: {**TRIAGE_BODY, "rationale": "Seen\u2066 twice"},
+            "rationale",
+        ),
+        (
+            "api-case-pathway",
+            lambda c: {"pathway": "filtration", "reason": "Because\u200e", "version": 1},
+            "reason",
+        ),
+        ("api-case-reviews", lambda c: {"outcome": "continue", "summary": "Fi\x0cne"}, "summary"),
+        ("api-case-reopen", lambda c: {"note": "Back\u202c", "version": 1}, "note"),
+    ],
+)
+def test_hidden_characters_in_text_are_field_errors(cast, client_of, case, name, body, field):
+    """Control characters and text-direction overrides can make a record read as something
+    else in lists and exports; one-line text refuses line breaks and tabs too."""
+    before = snapshot(case)
+
+    response = send(client_of(cast.social_worker), "post", url(name, case), body(cast))
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert snapshot(case) == before
+
+
+def test_long_text_keeps_line_breaks_and_tabs_and_text_is_stored_in_nfc(cast, client_of, case):
+    client = client_of(cast.social_worker)
+    text = "Visited at home.\r\n\tHousing: fine.\nCafe\u0301 owner offers work."
+
+    note = send(client, "post", url("api-case-notes", case), {**NOTE_BODY, "text": text})
+    goal = send(
+        client, "post", url("api-case-goals", case), _goal_body(cast, description="Cafe\u0301 job")
+    )
+
+    assert (note.status_code, goal.status_code) == (201, 201)
+    assert (
+        Note.objects.get().text
+        == "Visited at home.\r\n\tHousing: fine.\nCaf\u00e9 owner offers work."
+    )
+    assert Goal.objects.get().description == "Caf\u00e9 job"
+
+
 def test_goal_patch_with_unknown_status_is_a_400(cast, client_of, case):
     ids = _goal(cast, case)
     response = send(

@@ -867,6 +867,68 @@ def test_bad_referral_input_is_a_400_and_changes_nothing(
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("name", "body", "field"),
+    [
+        ("api-case-referrals", lambda c: _create_body(c, reason="Wants\u202e to work."), "reason"),
+        ("api-case-referrals", lambda c: _create_body(c, reason="Wants\x00 to work."), "reason"),
+        ("api-case-referrals", lambda c: _create_body(c, reason="Wants \ud800"), "reason"),
+        (
+            "api-case-consents",
+            lambda c: _consent_body(c, given_by="parent_guardian", guardian_name="Aida\nAsanova"),
+            "guardian_name",
+        ),
+        (
+            "api-case-consents",
+            lambda c: _consent_body(c, given_by="parent_guardian", guardian_name="\u202eAida"),
+            "guardian_name",
+        ),
+        ("api-case-consents", lambda c: _consent_body(c, note="Asked\u2067 twice."), "note"),
+        (
+            "api-case-lead-transfer",
+            lambda c: {"to_agency": c.employer.pk, "note": "Moves\x1b to Osh."},
+            "note",
+        ),
+    ],
+)
+def test_hidden_characters_in_case_text_are_field_errors(cast, client_of, case, name, body, field):
+    before = snapshot()
+    who = cast.program_manager if name == "api-case-lead-transfer" else cast.social_worker
+
+    response = send(client_of(who), "post", case_url(name, case), body(cast))
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "who", "body", "field"),
+    [
+        ("sent", "decline", "partner", {"reason": "Full\u202d up."}, "reason"),
+        ("accepted", "progress", "partner", {"note": "Started\x07 work."}, "note"),
+        ("accepted", "complete", "partner", {"outcome": "Hired\u2069."}, "outcome"),
+        ("sent", "cancel", "social_worker", {"reason": "Moved\x7f away."}, "reason"),
+    ],
+)
+def test_hidden_characters_in_referral_answers_are_field_errors(
+    cast, client_of, case, state, action, who, body, field
+):
+    referral = to_state(cast, case, state)
+    before = snapshot()
+
+    response = send(
+        client_of(getattr(cast, who)),
+        "post",
+        referral_url(f"api-referral-{action}", referral),
+        body,
+    )
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert snapshot() == before
+
+
 def test_a_second_lead_offer_is_a_400(cast, client_of, world, chui):
     other = LeadTransfer.objects.get(pk=world.transfer_id).case
     response = send(

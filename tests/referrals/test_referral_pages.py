@@ -525,6 +525,46 @@ def test_a_bad_new_referral_is_refused_with_form_errors(cast, client_of, registe
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "changes", "field"),
+    [
+        ("referral_new", {"reason": "Trained as a \u202etailor."}, "reason"),
+        ("referral_new", {"reason": "Trained\x08 as a tailor."}, "reason"),
+        (
+            "consent_new",
+            {"given_by": "parent_guardian", "guardian_name": "Aida\tAsanova"},
+            "guardian_name",
+        ),
+        ("consent_new", {"note": "Agreed\u2066."}, "note"),
+    ],
+)
+def test_hidden_characters_in_referral_forms_are_form_errors(
+    cast, client_of, register, name, changes, field
+):
+    case = register()
+    data = (
+        new_referral_data(cast, **changes)
+        if name == "referral_new"
+        else {
+            "agency": cast.employer.pk,
+            "purpose": "job_placement",
+            "scope": [],
+            "decision": "given",
+            "given_by": "person",
+            "guardian_name": "",
+            "note": "",
+            **changes,
+        }
+    )
+    response = client_of(cast.social_worker).post(
+        reverse(f"referrals:{name}", args=[case.pk]), data
+    )
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert not Referral.objects.exists()
+    assert not ConsentRecord.objects.exists()
+
+
 def test_police_monitoring_of_a_non_police_agency_is_a_form_error(cast, client_of, register):
     case = register()
     response = client_of(cast.social_worker).post(

@@ -48,6 +48,9 @@ def test_api_lists_adds_and_removes_contacts(cast, client_of, case):
         ({"relationship": "neighbour"}, "relationship"),
         ({"phone": "+996\x00"}, "phone"),
         ({"name": "x" * 1000}, "name"),
+        ({"name": "\u202eавеладуллбА арангьлуГ"}, "name"),
+        ({"phone": "+996\u2066555"}, "phone"),
+        ({"name": "Гульнара\nАбдуллаева"}, "name"),
     ],
 )
 def test_bad_contacts_are_refused(cast, client_of, case, changes, field):
@@ -103,3 +106,13 @@ def test_auditor_is_refused(cast, client_of, case):
     client = client_of(cast.auditor)
     assert client.get(reverse("returnees:family_contact_new", args=[case.pk])).status_code == 403
     assert client.get(reverse("api-case-family-contacts", args=[case.pk])).status_code == 403
+
+
+def test_a_contact_name_with_a_hidden_direction_mark_is_a_form_error(cast, client_of, case):
+    response = client_of(cast.social_worker).post(
+        reverse("returnees:family_contact_new", args=[case.pk]),
+        {**CONTACT, "name": "Гульнара\u200f Абдуллаева", "warning_channel": "on"},
+    )
+    assert response.status_code == 400
+    assert "name" in response.context["form"].errors
+    assert not FamilyContact.objects.exists()

@@ -84,6 +84,43 @@ def test_one_name_without_a_letter_is_an_error_on_that_name(cast, client_of):
     assert list(response.context["form"].errors) == ["given_name"]
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"family_name": "\u202eavonavI"}, "family_name"),
+        ({"given_name": "Timur\u2069"}, "given_name"),
+        ({"given_name": "Ti\x07mur"}, "given_name"),
+        ({"address": "Chui st.\t12"}, "address"),
+        ({"district": "Lenin\u2028sky"}, "district"),
+        ({"aliases": "Umm Aisha\nAbu\u202dAisha"}, "aliases"),
+        ({"aliases": "Abu\tAisha"}, "aliases"),
+    ],
+)
+def test_hidden_characters_in_one_line_text_are_form_errors(cast, client_of, changes, field):
+    data = intake_post_data(lead_agency=cast.agency_a.pk, **changes)
+
+    response = client_of(cast.social_worker).post(INTAKE, data)
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
+    assert not Returnee.objects.exists()
+
+
+def test_intake_stores_names_in_nfc(cast, client_of):
+    data = intake_post_data(
+        lead_agency=cast.agency_a.pk,
+        given_name="O\u0308mu\u0308r",
+        aliases="Umm A\u0301isha\nO\u0308mu\u0308r-aka",
+    )
+
+    response = client_of(cast.social_worker).post(INTAKE, data)
+
+    assert response.status_code == 302
+    returnee = Returnee.objects.get()
+    assert returnee.given_name == "\u00d6m\u00fcr"
+    assert returnee.aliases == ["Umm \u00c1isha", "\u00d6m\u00fcr-aka"]
+
+
 def test_an_outsiders_case_cannot_be_named_as_parent(cast, client_of, register):
     theirs = register(actor=cast.outsider, agency=cast.agency_b)
     data = intake_post_data(lead_agency=cast.agency_a.pk, parent_reference=theirs.reference)

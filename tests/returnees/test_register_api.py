@@ -82,6 +82,65 @@ def test_names_without_a_letter_are_field_errors(cast, client_of, name):
     assert not Returnee.objects.exists()
 
 
+ONE_LINE = "Write this on one line, without tabs or other control characters."
+HIDDEN_DIRECTION = (
+    "Remove the hidden text-direction characters: they make the text show differently "
+    "from what is stored."
+)
+UNREADABLE = "Some characters of this text could not be read. Type it again."
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        # Shown as "Ivanova": the override reverses what follows it.
+        ({"family_name": "\u202eavonavI"}, "family_name", HIDDEN_DIRECTION),
+        ({"given_name": "Timur\u2066"}, "given_name", HIDDEN_DIRECTION),
+        ({"patronymic": "\u200fRustamovich"}, "patronymic", HIDDEN_DIRECTION),
+        ({"given_name": "Ti\x1b[2Jmur"}, "given_name", ONE_LINE),
+        ({"family_name": "Ivanov\nPetrov"}, "family_name", ONE_LINE),
+        ({"district": "Lenin\tsky"}, "district", ONE_LINE),
+        ({"address": "Chui st. 12\u2028flat 3"}, "address", ONE_LINE),
+        ({"phone": "+996\x7f555"}, "phone", ONE_LINE),
+    ],
+)
+def test_hidden_characters_in_one_line_text_are_field_errors(
+    cast, client_of, changes, field, message
+):
+    response = client_of(cast.social_worker).post(
+        URL, intake_json(**changes), content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()[field] == [message]
+    assert not Returnee.objects.exists()
+
+
+@pytest.mark.parametrize("alias", ["Abu\u202eAisha", "Abu\tAisha", "Abu\ud800"])
+def test_hidden_characters_in_an_alias_are_a_field_error(cast, client_of, alias):
+    response = client_of(cast.social_worker).post(
+        URL, intake_json(aliases=["Umm Aisha", alias]), content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert "aliases" in response.json()
+    assert not Returnee.objects.exists()
+
+
+def test_names_are_stored_in_nfc(cast, client_of):
+    """ "Ö" typed as O and a combining diaeresis is stored as the one character Ö."""
+    body = intake_json(
+        given_name="O\u0308mu\u0308r", family_name="Sadykov", aliases=["O\u0308mu\u0308r-aka"]
+    )
+
+    response = client_of(cast.social_worker).post(URL, body, content_type="application/json")
+
+    assert response.status_code == 201, response.content
+    returnee = Returnee.objects.get()
+    assert returnee.given_name == "\u00d6m\u00fcr"
+    assert returnee.aliases == ["\u00d6m\u00fcr-aka"]
+
+
 def test_malformed_json_is_a_400(cast, client_of):
     response = client_of(cast.social_worker).post(
         URL, '{"given_name": "Timur",', content_type="application/json"
