@@ -102,6 +102,7 @@ UNREADABLE = "Some characters of this text could not be read. Type it again."
         ({"district": "Lenin\tsky"}, "district", ONE_LINE),
         ({"address": "Chui st. 12\u2028flat 3"}, "address", ONE_LINE),
         ({"phone": "+996\x7f555"}, "phone", ONE_LINE),
+        ({"given_name": "Ti\ud800mur"}, "given_name", UNREADABLE),
     ],
 )
 def test_hidden_characters_in_one_line_text_are_field_errors(
@@ -124,6 +125,30 @@ def test_hidden_characters_in_an_alias_are_a_field_error(cast, client_of, alias)
 
     assert response.status_code == 400, response.content
     assert "aliases" in response.json()
+    assert not Returnee.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"sex": "\ud800"},
+        {"languages": ["ky", "\udfff"]},
+        {"lead_agency": "\ud800"},
+        {"\ud800": "an unknown field"},
+    ],
+)
+def test_a_lone_surrogate_anywhere_is_a_400_not_a_500(cast, client_of, changes):
+    """JSON may carry one; an error quoting it ("... is not a valid choice") could not
+    be encoded, so the answer was a 500."""
+    response = client_of(cast.social_worker).post(
+        URL, intake_json(**changes), content_type="application/json"
+    )
+
+    if "\ud800" in changes:
+        assert response.status_code == 201
+        return
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == set(changes)
     assert not Returnee.objects.exists()
 
 
