@@ -65,7 +65,11 @@ from casework.selectors import (
     triage_history,
 )
 from config.api import PageNumberPagination, as_api_error, require_model_permission
-from config.fields import MultiLineSerializerField, OneLineSerializerField
+from config.fields import (
+    MultiLineSerializerField,
+    OneLineSerializerField,
+    PlausibleDateSerializerField,
+)
 from referrals.models import Agency
 from returnees.models import Returnee
 
@@ -461,7 +465,7 @@ class CustodyOutput(serializers.ModelSerializer):
 
 class CustodyStartInput(serializers.Serializer):
     facility = OneLineSerializerField(max_length=200)
-    started_on = serializers.DateField()
+    started_on = PlausibleDateSerializerField()
     segregated = serializers.BooleanField(help_text=_("Held apart from general inmates."))
 
 
@@ -488,7 +492,7 @@ class CustodyApi(CaseActionApi):
 
 
 class CustodyEndInput(serializers.Serializer):
-    ended_on = serializers.DateField()
+    ended_on = PlausibleDateSerializerField()
 
 
 class CustodyEndApi(CaseActionApi):
@@ -539,7 +543,7 @@ class GoalAddInput(serializers.Serializer):
     owner_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), help_text=_("Agency id.")
     )
-    target_date = serializers.DateField(required=False, allow_null=True, default=None)
+    target_date = PlausibleDateSerializerField(required=False, allow_null=True, default=None)
 
 
 class GoalsApi(CaseActionApi):
@@ -565,7 +569,7 @@ class GoalUpdateInput(serializers.Serializer):
     """Fields left out keep their current values; `version` is always required."""
 
     status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
-    target_date = serializers.DateField(required=False, allow_null=True)
+    target_date = PlausibleDateSerializerField(required=False, allow_null=True)
     outcome = MultiLineSerializerField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
     owner_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), required=False, help_text=_("Agency id.")

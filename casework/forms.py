@@ -15,7 +15,7 @@ from casework.models import (
     ReviewOutcome,
     TriageAssessment,
 )
-from config.fields import MultiLineFormField
+from config.fields import MultiLineFormField, PlausibleDateFormField
 from referrals.models import Agency
 
 
@@ -97,7 +97,7 @@ class CustodyStartForm(forms.ModelForm):
 
 
 class CustodyEndForm(forms.Form):
-    ended_on = forms.DateField(label=_("Released on"), widget=DateInput)
+    ended_on = PlausibleDateFormField(label=_("Released on"), widget=DateInput)
 
 
 class GoalForm(forms.ModelForm):
@@ -113,7 +113,7 @@ class GoalForm(forms.ModelForm):
 
 class GoalUpdateForm(VersionForm):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
-    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
+    target_date = PlausibleDateFormField(label=_("Target date"), required=False, widget=DateInput)
     outcome = long_text(_("Outcome"), required=False)
 
 

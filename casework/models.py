@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from config.fields import MultiLineTextField, OneLineTextField
+from config.fields import MultiLineTextField, OneLineTextField, PlausibleDateField
 
 # The longest note, reason or summary: a long page of text, not a pasted document.
 LONG_TEXT_MAX = 20_000
@@ -253,8 +253,8 @@ class TriageDecision(models.Model):
 class CustodyEpisode(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="custody_episodes")
     facility = OneLineTextField(_("facility"), max_length=200)
-    started_on = models.DateField(pgettext_lazy("custody period", "from"))
-    ended_on = models.DateField(pgettext_lazy("custody period", "to"), null=True, blank=True)
+    started_on = PlausibleDateField(pgettext_lazy("custody period", "from"))
+    ended_on = PlausibleDateField(pgettext_lazy("custody period", "to"), null=True, blank=True)
     segregated = models.BooleanField(_("segregated from general inmates"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -312,7 +312,7 @@ class Goal(models.Model):
         related_name="+",
         verbose_name=_("owner agency"),
     )
-    target_date = models.DateField(_("target date"), null=True, blank=True)
+    target_date = PlausibleDateField(_("target date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=GoalStatus.choices, default=GoalStatus.PLANNED
     )

@@ -1,5 +1,5 @@
-"""What people may type, decided once: the rule for text, and the model, form and
-serializer fields that carry it.
+"""What people may type, decided once: the rules for text and for dates, and the
+model, form and serializer fields that carry them.
 
 A model field of these types gives its rule to everything built from it: the
 ModelForms of the pages, the ModelSerializers of the API, the admin and every
@@ -8,6 +8,7 @@ one of them uses the matching form or serializer field below, so the page and
 the API refuse the same input with the same message.
 """
 
+import datetime
 import re
 import unicodedata
 
@@ -15,6 +16,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -135,3 +138,49 @@ class MultiLineSerializerField(serializers.CharField):
 
     def to_internal_value(self, data):
         return normalize_text(super().to_internal_value(data))
+
+
+# --- Dates ------------------------------------------------------------------------------
+
+# Every date a person types is a date in someone's life or in a plan: none falls before
+# 1900, and no plan or deadline is set more than ten years ahead. Outside that it is a
+# typing slip ("0202-05-01", "9999-12-31") that would sort first or last everywhere.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+YEARS_AHEAD = 10
+
+
+def latest_date() -> datetime.date:
+    today = timezone.localdate()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February, and no 29 February ten years on
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def validate_plausible_date(value: datetime.date) -> None:
+    latest = latest_date()
+    if not EARLIEST_DATE <= value <= latest:
+        raise ValidationError(
+            _("Enter a date from %(earliest)s to %(latest)s."),
+            code="implausible_date",
+            params={"earliest": date_format(EARLIEST_DATE), "latest": date_format(latest)},
+        )
+
+
+class PlausibleDateField(models.DateField):
+    """A date a person types: between EARLIEST_DATE and YEARS_AHEAD from today."""
+
+    default_validators = [validate_plausible_date]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PlausibleDateFormField, **kwargs})
+
+
+class PlausibleDateFormField(forms.DateField):
+    default_validators = [validate_plausible_date]
+
+
+class PlausibleDateSerializerField(serializers.DateField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_plausible_date)

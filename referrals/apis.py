@@ -32,7 +32,11 @@ from casework.apis import CaseActionApi, PersonNameField
 from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource, reference_for
 from casework.parts import Part
 from config.api import PageNumberPagination, require_model_permission
-from config.fields import MultiLineSerializerField, OneLineSerializerField
+from config.fields import (
+    MultiLineSerializerField,
+    OneLineSerializerField,
+    PlausibleDateSerializerField,
+)
 from referrals import services
 from referrals.access import (
     OFFERED,
@@ -335,7 +339,7 @@ class ReferralCreateInput(serializers.Serializer):
     )
     service_type = serializers.ChoiceField(choices=ServiceType.choices)
     reason = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
-    response_deadline = serializers.DateField()
+    response_deadline = PlausibleDateSerializerField()
     share_scope = serializers.ListField(
         child=serializers.ChoiceField(choices=ShareScope.choices),
         required=False,

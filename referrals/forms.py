@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DateInput, long_text
 from casework.models import FlagCategory, FlagSource
-from config.fields import OneLineFormField
+from config.fields import OneLineFormField, PlausibleDateFormField
 from referrals.models import (
     Agency,
     ConsentDecision,
@@ -50,7 +50,7 @@ class ReferralForm(forms.Form):
     to_agency = forms.ModelChoiceField(label=_("Refer to"), queryset=Agency.objects.none())
     service_type = forms.ChoiceField(label=_("Service"), choices=BLANK + ServiceType.choices)
     reason = long_text(_("Reason"), help_text=_("What the person needs from this agency, and why."))
-    response_deadline = forms.DateField(label=_("Answer by"), widget=DateInput)
+    response_deadline = PlausibleDateFormField(label=_("Answer by"), widget=DateInput)
     share_scope = scope_field(
         _("What is shared"),
         _("Share the least the agency needs. Identity basics are always shared."),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from casework.models import LONG_TEXT_MAX
-from config.fields import MultiLineTextField, OneLineTextField
+from config.fields import MultiLineTextField, OneLineTextField, PlausibleDateField
 from returnees.models import Region
 
 
@@ -188,7 +188,7 @@ class Referral(models.Model):
     )
     service_type = models.CharField(_("service"), max_length=24, choices=ServiceType.choices)
     reason = MultiLineTextField(_("reason"), max_length=LONG_TEXT_MAX)
-    response_deadline = models.DateField(_("answer by"))
+    response_deadline = PlausibleDateField(_("answer by"))
     share_scope = _scope_field(_("what is shared"))
     status = models.CharField(
         _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT

@@ -320,6 +320,41 @@ def test_note_page_keeps_line_breaks_and_stores_nfc(cast, client_of, world):
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "field"),
+    [
+        ("goal_new", lambda c: _goal_data(c, target_date="9999-12-31"), "target_date"),
+        (
+            "goal_edit",
+            lambda c: {
+                "status": "planned",
+                "target_date": "1899-12-31",
+                "outcome": "",
+                "version": 1,
+            },
+            "target_date",
+        ),
+        (
+            "custody_start",
+            lambda c: {"facility": "SIZO-2", "started_on": "0202-05-01", "segregated": "on"},
+            "started_on",
+        ),
+    ],
+)
+def test_implausible_dates_are_form_errors_naming_the_bounds(
+    cast, client_of, world, name, data, field
+):
+    goals = list(Goal.objects.values_list("pk", "target_date", "version"))
+
+    response = client_of(cast.social_worker).post(url(name, world), data(cast))
+
+    assert response.status_code == 400
+    [message] = response.context["form"].errors[field]
+    assert "1900" in message
+    assert str(timezone.localdate().year + 10) in message
+    assert list(Goal.objects.values_list("pk", "target_date", "version")) == goals
+
+
 def test_acknowledge_a_resolved_flag_says_why_and_changes_nothing(cast, client_of, world):
     raised = Flag.objects.get(pk=world["flag_id"])
     services.flag_resolve(actor=cast.colleague, flag=raised, resolution_note="Done.")

@@ -1080,6 +1080,61 @@ def test_long_text_keeps_line_breaks_and_tabs_and_text_is_stored_in_nfc(cast, cl
     assert Goal.objects.get().description == "Caf\u00e9 job"
 
 
+@pytest.mark.parametrize(
+    ("name", "setup", "method", "body", "field"),
+    [
+        (
+            "api-case-goals",
+            None,
+            "post",
+            lambda c: _goal_body(c, target_date="9999-12-31"),
+            "target_date",
+        ),
+        (
+            "api-case-goals",
+            None,
+            "post",
+            lambda c: _goal_body(c, target_date="1899-12-31"),
+            "target_date",
+        ),
+        (
+            "api-case-goal",
+            _goal,
+            "patch",
+            lambda c: {"target_date": "9999-12-31", "version": 1},
+            "target_date",
+        ),
+        (
+            "api-case-custody",
+            None,
+            "post",
+            lambda c: _custody_body(started_on="0001-01-01"),
+            "started_on",
+        ),
+        (
+            "api-case-custody-end",
+            _episode,
+            "post",
+            lambda c: {"ended_on": "9999-12-31"},
+            "ended_on",
+        ),
+    ],
+)
+def test_implausible_dates_are_field_errors_naming_the_bounds(
+    cast, client_of, case, name, setup, method, body, field
+):
+    ids = setup(cast, case) if setup else {}
+    before = snapshot(case)
+
+    response = send(client_of(cast.social_worker), method, url(name, case, **ids), body(cast))
+
+    assert response.status_code == 400, response.content
+    [message] = response.json()[field]
+    assert "1900" in message
+    assert str(TODAY().year + 10) in message
+    assert snapshot(case) == before
+
+
 def test_goal_patch_with_unknown_status_is_a_400(cast, client_of, case):
     ids = _goal(cast, case)
     response = send(

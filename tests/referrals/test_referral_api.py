@@ -929,6 +929,24 @@ def test_hidden_characters_in_referral_answers_are_field_errors(
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("deadline", ["9999-12-31", "3000-01-01"])
+def test_an_implausible_response_deadline_is_a_field_error_naming_the_bounds(
+    cast, client_of, case, deadline
+):
+    response = send(
+        client_of(cast.social_worker),
+        "post",
+        case_url("api-case-referrals", case),
+        _create_body(cast, response_deadline=deadline),
+    )
+
+    assert response.status_code == 400, response.content
+    [message] = response.json()["response_deadline"]
+    assert "1900" in message
+    assert str(timezone.localdate().year + 10) in message
+    assert not Referral.objects.exists()
+
+
 def test_a_second_lead_offer_is_a_400(cast, client_of, world, chui):
     other = LeadTransfer.objects.get(pk=world.transfer_id).case
     response = send(

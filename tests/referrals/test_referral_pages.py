@@ -525,6 +525,22 @@ def test_a_bad_new_referral_is_refused_with_form_errors(cast, client_of, registe
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize("deadline", ["9999-12-31", "2999-06-01"])
+def test_an_implausible_response_deadline_is_a_form_error_naming_the_bounds(
+    cast, client_of, register, deadline
+):
+    case = register()
+    response = client_of(cast.social_worker).post(
+        reverse("referrals:referral_new", args=[case.pk]),
+        new_referral_data(cast, response_deadline=deadline),
+    )
+    assert response.status_code == 400
+    [message] = response.context["form"].errors["response_deadline"]
+    assert "1900" in message
+    assert str(timezone.localdate().year + 10) in message
+    assert not Referral.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("name", "changes", "field"),
     [
