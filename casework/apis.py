@@ -93,9 +93,10 @@ class PartAwareOutput(serializers.Serializer):
     """An output every field of which belongs to a part of the case (casework/parts.py).
 
     A field of a part the reader may not read is null. Who the reader is comes from
-    the `viewer` in the context (one case), or from the row's own `reads_<part>`
-    flags (rows annotated in SQL, e.g. by the caseload report); a row without
-    either shows only parts every reader of a case reads. A field no part declares
+    the `viewer` in the context (one case), from the row's own `reads_<part>` flags
+    (rows annotated in SQL), or from the `scope` in the context: an audience every
+    row's reader is in (e.g. the caseload report's: the case team). A row with none
+    of these shows only parts every reader of a case reads. A field no part declares
     fails at once: no serializer decides on its own what a reader sees. Nested
     part-aware outputs decide for themselves.
     """
@@ -120,6 +121,8 @@ class PartAwareOutput(serializers.Serializer):
                 readable = True
             else:
                 readable = getattr(instance, f"reads_{part}", None)
+                if readable is None and (scope := self.context.get("scope")) is not None:
+                    readable = RULES[part].read.covers(scope)
                 if readable is None:
                     raise ImproperlyConfigured(f"{name!r} ({part}) needs a reader to be shown")
             if not readable:
@@ -764,7 +767,8 @@ class FlagRaiseInput(serializers.Serializer):
 class FlagsMixin:
     def case_for_flags(self, case_id) -> Case:
         """Reading flags needs the flags part; raising, acknowledging, resolving: writing it."""
-        return self.case_part(case_id, Part.FLAGS, write=self.request.method != "GET").case
+        reading = self.request.method in permissions.SAFE_METHODS
+        return self.case_part(case_id, Part.FLAGS, write=not reading).case
 
 
 class FlagsApi(FlagsMixin, CaseActionApi):

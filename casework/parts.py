@@ -48,6 +48,14 @@ class Audience:
     def admits(self, *, perms: frozenset[str], police: bool, health: bool) -> bool:
         return bool(self.perms & perms) or (self.police and police) or (self.health and health)
 
+    def covers(self, other: "Audience") -> bool:
+        """Whether everyone in `other` is in this audience too."""
+        return (
+            other.perms <= self.perms
+            and (self.police or not other.police)
+            and (self.health or not other.health)
+        )
+
     def describe(self) -> str:
         """In the words of docs/access.md's table of parts (a test keeps them equal)."""
         if self == EVERY_READER:

@@ -23,7 +23,7 @@ from django.utils import formats, timezone
 
 from casework import services as casework
 from casework.access import case_viewer
-from casework.parts import RULES, Part, part_of
+from casework.parts import NOBODY, RULES, Part, Rule, part_of
 from casework.reports.selectors import columns
 from referrals import services as referrals
 from referrals.models import AgencyKind, Role
@@ -424,3 +424,39 @@ def test_the_readers_relationships_are_the_ones_intended(marked):
     assert not reads["partner_manager"].can_read(Part.CATEGORY)
     for name in ("outsider", "outsider_manager", "auditor", "administrator"):
         assert not any(reads[name].can_read(part) for part in Part), name
+
+
+def test_the_report_and_its_exports_blank_a_part_the_declaration_withholds(
+    marked, client_of, monkeypatch
+):
+    """The report reads the declaration too: were contact details and the plan not the
+    case team's to read, the report page, its API and the identified export would leave
+    those cells empty, row by row, with no list of columns of their own."""
+    case, readers = marked
+    for part in (Part.CONTACT, Part.PLAN):
+        withheld = Rule(read=NOBODY, write=RULES[part].write, fields=RULES[part].fields)
+        monkeypatch.setitem(RULES, part, withheld)
+    http = client_of(readers["program_manager"])
+    row = _export_row(http, case)
+    assert row["given_name"] == "Identitymark"
+    assert (row["address"], row["phone"], row["goals_total"]) == ("", "", "")
+    rows = http.get(reverse("api-report-rows")).json()["results"]
+    mine = next(r for r in rows if r["reference"] == case.reference)
+    assert (mine["goals_total"], mine["goals_achieved"]) == (None, None)
+    assert mine["category"] == "unsettled"
+    page = http.get(reverse("casework:report")).content.decode()
+    assert "<td>0 / 1</td>" not in page  # goals achieved / goals: withheld, shown as —
+
+
+def test_a_report_covers_only_the_cases_of_the_readers_case_team(marked, client_of):
+    """The employer's manager holds the case through a referral: it is in no report of
+    theirs, not even as a count by category."""
+    case, readers = marked
+    http = client_of(readers["partner_manager"])
+    assert _export_row(http, case) is None
+    rows = http.get(reverse("api-report-rows")).json()["results"]
+    assert case.reference not in [r["reference"] for r in rows]
+    tiles = {
+        t["key"]: t["count"] for t in http.get(reverse("api-report-aggregates")).json()["tiles"]
+    }
+    assert tiles["open"] == 0

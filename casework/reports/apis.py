@@ -50,6 +50,9 @@ class ReportRowsApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.report_cases(self.request.user)
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "scope": selectors.REPORT_SCOPE}
+
     def filter_queryset(self, queryset):
         # Filter first (plain cases), then annotate the rows of the filtered set.
         return selectors.report_rows(super().filter_queryset(queryset), reader=self.request.user)

@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce, ExtractDay, Now, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.access import cases_for_user, part_flag
+from casework.access import CHANGE, cases_for_user, part_flag
 from casework.models import (
     Case,
     CaseStatus,
@@ -46,7 +46,7 @@ from casework.models import (
     Severity,
     TriageAssessment,
 )
-from casework.parts import EVERY_READER, RULES, Part, part_of
+from casework.parts import RULES, TEAM, Part, part_of
 from casework.selectors import minors_condition
 from referrals.models import AgencyKind, Referral, ReferralStatus
 from returnees.models import Region
@@ -183,9 +183,16 @@ IDENTIFIED_COLUMNS = [
 ]
 
 
+# Who reads every case of a report: its case team (report_cases).
+REPORT_SCOPE = TEAM
+
+
 def report_cases(user) -> QuerySet[Case]:
-    """The cases the report may show: exactly what the user may see."""
-    return cases_for_user(user)
+    """The cases of the reader's program: those whose case team they are on (the lead
+    agency's, or assigned). A report counts cases by category, flags, overdue reviews
+    and referrals — the team's knowledge (casework/parts.py) — so a case held only
+    through a referral or police jurisdiction is not in it, not even as a count."""
+    return cases_for_user(user, CHANGE)
 
 
 def report_rows(cases: QuerySet[Case], *, reader, identified: bool = False) -> QuerySet[Case]:
@@ -252,18 +259,19 @@ def report_values(rows: QuerySet[Case], *, identified: bool):
 
 
 def gated_parts(column_list: list[tuple[str, str]]) -> list[Part]:
-    """The parts of these columns that not every reader of a case may read."""
+    """The parts of these columns that not every reader of a report's case may read
+    (none while the team reads them all: then no row pays for a flag)."""
     parts = {part_of(key) for key, _label in column_list}
-    return [part for part in Part if part in parts and RULES[part].read != EVERY_READER]
+    return [part for part in Part if part in parts and not RULES[part].read.covers(REPORT_SCOPE)]
 
 
-def hide_unread(rows) -> None:
+def hide_unread(rows, *, identified: bool = False) -> None:
     """Blank, on these report rows (model instances), every column of a part the
     reader may not read on that case (the rows' `reads_<part>` flags)."""
-    gated = gated_parts(COLUMNS + IDENTIFIED_COLUMNS)
+    gated = gated_parts(columns(identified=identified))
     for row in rows:
         for part in gated:
-            if getattr(row, f"reads_{part}", True) is False:
+            if not getattr(row, f"reads_{part}"):  # no flag: a bug, never shown
                 for key in RULES[part].fields:
                     if hasattr(row, key):
                         setattr(row, key, None)
