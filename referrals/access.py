@@ -13,9 +13,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from audit.services import audit_refusal
-from casework.access import VIEW, audience_condition, case_access_flag
-from casework.parts import RULES, Part
-from referrals.models import LeadTransfer, Referral, ReferralEvent
+from casework.access import VIEW, case_access_flag
+from referrals.models import LeadTransfer, LeadTransferStatus, Referral, ReferralEvent
 from referrals.selectors import agencies_of, incoming_referrals, outgoing_referrals
 
 SENDER, RECEIVER, EITHER = "sender", "receiver", "either"
@@ -27,20 +26,14 @@ def with_case_visibility(queryset: QuerySet, user) -> QuerySet:
     return queryset.annotate(case_visible=case_access_flag(user, VIEW, case_ref="case"))
 
 
-def sent_referrals(user) -> QuerySet[Referral]:
-    """The sending side: from the user's agencies, on cases whose referrals they may write."""
-    writers = RULES[Part.REFERRALS].write
-    return outgoing_referrals(user).filter(audience_condition(user, writers, case_ref="case"))
-
-
 def visible_referrals(user, side: str = EITHER) -> QuerySet[Referral]:
     """Referrals on the given side of them, each with `case_visible`."""
     if side == SENDER:
-        referrals = sent_referrals(user)
+        referrals = outgoing_referrals(user)
     elif side == RECEIVER:
         referrals = incoming_referrals(user)
     else:
-        referrals = sent_referrals(user) | incoming_referrals(user)
+        referrals = outgoing_referrals(user) | incoming_referrals(user)
     return with_case_visibility(referrals, user)
 
 
@@ -67,14 +60,19 @@ def referral_for_user(user, referral_id, side: str = EITHER) -> Referral:
     return referral
 
 
-def lead_transfer_for_user(user, transfer_id, side: str = EITHER) -> LeadTransfer:
-    """A lead transfer the caller's agency offered, was offered, or either; otherwise Http404."""
+def lead_transfer_for_user(
+    user, transfer_id, side: str = EITHER, *, waiting: bool = False
+) -> LeadTransfer:
+    """A lead transfer the caller's agency offered, was offered, or either — with
+    `waiting`, only while it awaits an answer; otherwise Http404."""
     agencies = agencies_of(user).values("pk")
     party = {
         OFFERING: Q(from_agency__in=agencies),
         OFFERED: Q(to_agency__in=agencies),
         EITHER: Q(from_agency__in=agencies) | Q(to_agency__in=agencies),
     }[side]
+    if waiting:
+        party &= Q(status=LeadTransferStatus.OFFERED)
     transfer = (
         with_case_visibility(LeadTransfer.objects.filter(party), user)
         .select_related("case__returnee", "from_agency", "to_agency", "offered_by", "decided_by")

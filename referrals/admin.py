@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from referrals.models import Agency
+from referrals.roles import PERSON_PERMISSIONS
 from referrals.services import agency_create
 
 
@@ -17,6 +19,12 @@ class AgencyAdmin(admin.ModelAdmin):
     # Jurisdiction changes move police grants: only referrals.services may make them.
     readonly_fields = ["group", "jurisdiction", "created_at", "created_by"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The kind decides what members read (health staff read clinical notes): set
+        # once, at creation.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "kind"] if obj is not None else fields
+
     def save_model(self, request, obj, form, change):
         if not change:
             # New agencies need their member group: create through the service.
@@ -26,6 +34,9 @@ class AgencyAdmin(admin.ModelAdmin):
             obj.pk, obj.group = created.pk, created.group
             return
         super().save_model(request, obj, form, change)
+
+
+SELF_LOCKED = ["is_active", "is_staff", "groups", "user_permissions"]
 
 
 class StaffAdmin(UserAdmin):
@@ -43,6 +54,22 @@ class StaffAdmin(UserAdmin):
     ]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "groups"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An administrator does not change their own roles, agencies or grants: that
+        # would let them give themselves case content, the trail or reports.
+        if obj is not None and obj.pk == request.user.pk:
+            return [*super().get_readonly_fields(request, obj), *SELF_LOCKED]
+        return super().get_readonly_fields(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "user_permissions":
+            pairs = [name.split(".") for name in PERSON_PERMISSIONS]
+            granted = Q(pk__in=[])
+            for app_label, codename in pairs:
+                granted |= Q(content_type__app_label=app_label, codename=codename)
+            kwargs["queryset"] = Permission.objects.filter(granted)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class RoleAndAgencyGroupAdmin(GroupAdmin):

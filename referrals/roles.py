@@ -42,6 +42,9 @@ _REFERRING = [
 # Answering referrals (accept, decline, progress, outcome), for receiving agencies.
 _RECEIVING = ["referrals.view_referral", "referrals.change_referral"]
 
+# Granted person by person in the admin, never by role (the user form offers these only).
+PERSON_PERMISSIONS = ["casework.export_identified"]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.SOCIAL_WORKER: [*_CASE_WORK, *_REFERRING],
     Role.PROGRAM_MANAGER: [

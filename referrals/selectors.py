@@ -2,8 +2,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from casework.access import CHANGE, VIEW, case_access_condition
+from casework.access import audience_condition
 from casework.models import Flag, FlagStatus, Severity
+from casework.parts import RULES, Part
 from referrals.models import (
     ACTIVE_STATUSES,
     Agency,
@@ -85,24 +86,25 @@ def incoming_referrals(user, status: str | None = None) -> QuerySet[Referral]:
     return referrals.order_by("-sent_at", "-pk")
 
 
-def outgoing_referrals(user) -> QuerySet[Referral]:
-    """Referrals from the user's agencies, drafts included, newest first."""
-    return (
-        _referral_list(user)
-        .filter(from_agency__in=_agency_ids(user))
-        .order_by("-created_at", "-pk")
+def _sending_side(user) -> QuerySet[Referral]:
+    """From the user's agencies, on cases whose referrals the user may write (the case
+    team, casework/parts.py): a former lead agency no longer lists them."""
+    writers = RULES[Part.REFERRALS].write
+    return _referral_list(user).filter(
+        audience_condition(user, writers, case_ref="case"), from_agency__in=_agency_ids(user)
     )
 
 
+def outgoing_referrals(user) -> QuerySet[Referral]:
+    """Referrals on the user's sending side, drafts included, newest first."""
+    return _sending_side(user).order_by("-created_at", "-pk")
+
+
 def overdue_responses(user) -> QuerySet[Referral]:
-    """Sent referrals from the user's agencies still unanswered after their deadline."""
+    """Sent referrals on the user's sending side still unanswered after their deadline."""
     return (
-        _referral_list(user)
-        .filter(
-            from_agency__in=_agency_ids(user),
-            status=ReferralStatus.SENT,
-            response_deadline__lt=timezone.localdate(),
-        )
+        _sending_side(user)
+        .filter(status=ReferralStatus.SENT, response_deadline__lt=timezone.localdate())
         .order_by("response_deadline", "pk")
     )
 
@@ -156,14 +158,12 @@ def flags_board(
 ) -> QuerySet[Flag]:
     """Unresolved flags the user may see: most severe first, then oldest first.
 
-    Flags are for the case team (change_case) and for police liaisons on cases
-    they see; a partner who sees a case through a referral does not see its flags.
+    Flags are read by the audience of the flags part (casework/parts.py): the case
+    team and police liaisons on cases they see; not a partner holding a referral.
     """
     if not (user.is_authenticated and user.is_active and user.has_perm("casework.view_flag")):
         return Flag.objects.none()
-    visible = case_access_condition(user, CHANGE, case_ref="case")
-    if Role.POLICE_LIAISON in roles_of(user):
-        visible |= case_access_condition(user, VIEW, case_ref="case")
+    visible = audience_condition(user, RULES[Part.FLAGS].read, case_ref="case")
     flags = Flag.objects.filter(visible).exclude(status=FlagStatus.RESOLVED)
     if region:
         flags = flags.filter(case__returnee__region=region)

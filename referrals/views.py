@@ -506,7 +506,7 @@ def incoming_complete(request, referral_id: int):
 @permission_required("referrals.change_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_accept(request, transfer_id: int):
-    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
+    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED, waiting=True)
     form = ConfirmForm(_posted(request))
     result = _perform(
         request,
@@ -530,7 +530,7 @@ def transfer_accept(request, transfer_id: int):
 @permission_required("referrals.change_leadtransfer", raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_decline(request, transfer_id: int):
-    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
+    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED, waiting=True)
     form = TransferDeclineForm(_posted(request))
     result = _perform(
         request,

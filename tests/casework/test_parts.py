@@ -111,3 +111,30 @@ def test_the_case_page_offers_a_referral_holder_no_team_actions(cast, client_of,
     html = page.content.decode()
     for action in ("casework:flag_new", "casework:note_new", "casework:triage_new"):
         assert reverse(action, args=[held_by_referral.pk]) not in html, action
+
+
+def test_a_referral_holder_may_not_register_a_dependent_of_the_case(
+    cast, client_of, held_by_referral
+):
+    from tests.factories import PersonDetailsFactory, intake_post_data
+
+    http = client_of(cast.outsider)
+    data = intake_post_data(PersonDetailsFactory(), parent_reference=held_by_referral.reference)
+    data |= {"lead_agency": cast.agency_b.pk, "assigned_worker": cast.outsider.pk}
+    page = http.post(reverse("returnees:intake"), data)
+    assert page.status_code == 400
+    assert "parent_reference" in page.context["form"].errors
+    intake_link = http.get(reverse("returnees:intake") + f"?parent={held_by_referral.pk}")
+    assert intake_link.status_code == 404
+
+
+def test_a_former_lead_agency_no_longer_lists_the_cases_referrals(cast, client_of, case):
+    _refer(cast, case, cast.employer, cast.partner, ["identity"])
+    offered = referrals.lead_transfer_offer(
+        actor=cast.program_manager, case=case, to_agency=cast.agency_b
+    )
+    referrals.lead_transfer_accept(actor=cast.outsider_manager, transfer=offered)
+    http = client_of(cast.social_worker)
+    listed = http.get(reverse("api-referral-sent")).json()["results"]
+    assert listed == []
+    assert list(http.get(reverse("referrals:outgoing")).context["page"].object_list) == []

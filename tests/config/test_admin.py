@@ -103,3 +103,24 @@ def test_create_administrator_makes_an_administrator(db, monkeypatch):
     assert list(keeper.groups.values_list("name", flat=True)) == ["administrator"]
     assert not keeper.has_perm("casework.view_case")
     assert not keeper.has_perm("audit.view_auditevent")
+
+
+def test_an_administrator_does_not_change_their_own_roles_or_grants(admin_client, cast):
+    page = admin_client.get(reverse("admin:auth_user_change", args=[cast.administrator.pk]))
+    assert page.status_code == 200
+    for field in (b'name="groups"', b'name="user_permissions"', b'name="is_active"'):
+        assert field not in page.content, field
+
+
+def test_the_only_grant_a_person_is_given_in_the_admin_is_the_identified_export(admin_client, cast):
+    page = admin_client.get(reverse("admin:auth_user_change", args=[cast.program_manager.pk]))
+    form = page.context["adminform"].form
+    offered = {p.codename for p in form.fields["user_permissions"].queryset}
+    assert offered == {"export_identified"}
+
+
+def test_an_agencys_kind_is_set_once(admin_client, cast):
+    page = admin_client.get(reverse("admin:referrals_agency_change", args=[cast.employer.pk]))
+    assert page.status_code == 200
+    assert b'name="kind"' not in page.content
+    assert b'name="kind"' in admin_client.get(reverse("admin:referrals_agency_add")).content
