@@ -1,14 +1,10 @@
 """API wiring shared by the apps' endpoints."""
 
-import re
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import pagination, parsers, permissions, views
+from rest_framework import pagination, permissions, views
 from rest_framework.exceptions import ParseError, ValidationError
 
 from config.request_limits import REQUEST_TOO_LARGE, log_refusal, too_large_message
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def require_model_permission(perm: str) -> type[permissions.BasePermission]:
@@ -49,23 +45,3 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-
-
-class JSONParser(parsers.JSONParser):
-    """JSON whose strings are text. JSON may spell a lone surrogate ("\\ud800"); it
-    becomes U+FFFD, as Django decodes a form post, so the text fields refuse it with a
-    message (config.fields) and an error quoting the input ("… is not a valid choice")
-    still encodes, where it was a 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        return _without_surrogates(super().parse(stream, media_type, parser_context))
-
-
-def _without_surrogates(value):
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_without_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
-    return value

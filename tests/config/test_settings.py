@@ -54,3 +54,13 @@ def test_malformed_environment_stops_start_up_with_a_clear_message(name, value, 
     result = manage("check", env={name: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_api_wiring_loads_first_in_a_fresh_process():
+    """DRF imports the default parser classes while it defines APIView: a process whose
+    first DRF import is config.api (a worker, the bench) must not meet a circular import."""
+    code = "import django; django.setup(); import config.api; import tests.bench.measure"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
