@@ -9,6 +9,7 @@ the database, and their peak Python memory is measured with tracemalloc at
 Import only after `django.setup()`.
 """
 
+import functools
 import io
 import statistics
 import time
@@ -49,8 +50,13 @@ def _first_cases(n: int):
     return Case.objects.filter(pk__in=ids), Case.objects.count() >= n
 
 
+@functools.cache
+def _manager():
+    return get_user_model().objects.get(username=MANAGER)
+
+
 def _values(cases):
-    rows = selectors.report_rows(cases)
+    rows = selectors.report_rows(cases, reader=_manager())
     columns = selectors.columns(identified=False)
     keys = [key for key, _label in columns]
     return (
