@@ -4,7 +4,8 @@ Each view checks the role (a model permission) first, then loads the case
 through the access funnel: a case the caller may not see and one that does not
 exist give the same 404, and so does a sub-object (note, flag, goal…) that is
 not on that case or that the caller may not see. Writes go through
-`casework.services`; what a reader sees of a case is decided by `case_viewer`.
+`casework.services`; what a reader sees of a case, and may write, is declared in
+`casework/parts.py` and asked through `case_part_for_user`.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import services
-from casework.access import CaseViewer, case_for_user, case_part_for_user, case_viewer
+from casework.access import CaseViewer, case_part_for_user
 from casework.filters import CaseFilter
 from casework.models import (
     INDICATORS,
@@ -222,8 +223,8 @@ class CaseDetailApi(APIView):
 
     @extend_schema(responses=CaseDetailOutput)
     def get(self, request, case_id: int):
-        case = case_for_user(request.user, case_id)
-        return Response(case_detail_data(request.user, case, case_viewer(request.user, case)))
+        viewer = case_part_for_user(request.user, case_id, Part.CASE)
+        return Response(case_detail_data(request.user, viewer.case, viewer))
 
 
 # --- Base of the case actions ---------------------------------------------------------
