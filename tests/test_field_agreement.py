@@ -460,3 +460,16 @@ def test_a_report_covers_only_the_cases_of_the_readers_case_team(marked, client_
         t["key"]: t["count"] for t in http.get(reverse("api-report-aggregates")).json()["tiles"]
     }
     assert tiles["open"] == 0
+
+
+def test_a_clinical_note_does_not_date_the_last_contact_in_a_report(cast, register, client_of):
+    """The team does not read clinical notes, so a report of the team's cases does not
+    tell when the last one was written."""
+    case = register()
+    note(cast.colleague, case, "clinical", text="Session one.")
+    http = client_of(cast.program_manager)
+    rows = {r["reference"]: r for r in http.get(reverse("api-report-rows")).json()["results"]}
+    assert rows[case.reference]["last_contact"] is None
+    note(cast.colleague, case, "case_team", text="Home visit.")
+    rows = {r["reference"]: r for r in http.get(reverse("api-report-rows")).json()["results"]}
+    assert rows[case.reference]["last_contact"] is not None

@@ -46,7 +46,7 @@ from casework.models import (
     Severity,
     TriageAssessment,
 )
-from casework.parts import RULES, TEAM, Part, part_of
+from casework.parts import NOTE_PARTS, RULES, TEAM, Part, part_of
 from casework.selectors import minors_condition
 from referrals.models import AgencyKind, Referral, ReferralStatus
 from returnees.models import Region
@@ -210,7 +210,7 @@ def report_rows(cases: QuerySet[Case], *, reader, identified: bool = False) -> Q
         worker=F("assigned_worker__username"),
         days_in_program=DaysBetween(Coalesce(F("closed_on"), Value(today)), F("opened_on")),
         last_contact=Subquery(
-            Note.objects.filter(case=OuterRef("pk"))
+            Note.objects.filter(case=OuterRef("pk"), visibility__in=_report_note_levels())
             .order_by("-occurred_at")
             .values("occurred_at")[:1]
         ),
@@ -247,6 +247,12 @@ def report_rows(cases: QuerySet[Case], *, reader, identified: bool = False) -> Q
             address=F("returnee__address"),
         )
     return rows.order_by("-opened_on", "-pk")
+
+
+def _report_note_levels() -> list[str]:
+    """Note visibilities every reader of a report reads: a note they may not read
+    (clinical) does not even date the last contact."""
+    return [level for level, part in NOTE_PARTS.items() if RULES[part].read.covers(REPORT_SCOPE)]
 
 
 def report_values(rows: QuerySet[Case], *, identified: bool):
