@@ -22,9 +22,9 @@ from django.db.models import (
 from django.http import Http404
 
 from audit.services import audit_refusal
-from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, Note
+from casework.parts import ANY_NOTE, NOTE_PARTS, RULES, VIEW, Audience, Part
 from casework.parts import CHANGE as CHANGE  # re-exported: the funnel's callers name it here
-from casework.parts import NOTE_PARTS, RULES, VIEW, Audience, Part, part_of
 from referrals.models import AgencyKind, Role
 
 
@@ -118,12 +118,13 @@ class CaseViewer:
     def writes(self) -> dict[str, bool]:
         return {part.value: self.can_write(part) for part in Part}
 
-    def shows(self, field: str) -> bool:
-        """Whether the field's part is readable; a field in no part raises KeyError."""
-        return self.can_read(part_of(field))
-
     def may_write_note(self, visibility: str) -> bool:
         return self.can_write(NOTE_PARTS[visibility])
+
+    @cached_property
+    def writes_notes(self) -> bool:
+        """Notes of some visibility: what the note pages ask (casework.parts.ANY_NOTE)."""
+        return any(self.can_write(part) for part in ANY_NOTE)
 
     def note_condition(self) -> Q:
         levels = [level for level, part in NOTE_PARTS.items() if self.can_read(part)]
@@ -169,6 +170,22 @@ def case_part_for_user(
         audit_refusal(object_type="casework.case", object_id=case.pk, case_id=case.pk)
         raise Http404
     return viewer
+
+
+def note_to_amend(viewer: CaseViewer, note_id) -> Note:
+    """A note of the viewer's case that they wrote and may still write (its visibility's
+    part); otherwise Http404, recorded: anyone else meets the note they cannot amend."""
+    note = Note.objects.filter(case=viewer.case, pk=note_id, author=viewer.user).first()
+    if note is None or not viewer.may_write_note(note.visibility):
+        audit_refusal(object_type="casework.note", object_id=note_id, case_id=viewer.case.pk)
+        raise Http404
+    return note
+
+
+def parent_case_for_dependent(user, case_id) -> Case:
+    """The case a new dependent is registered under: registering one writes the
+    parent's family part. Otherwise Http404, as any refusal."""
+    return case_part_for_user(user, case_id, Part.FAMILY, write=True).case
 
 
 def audience_condition(user, audience: Audience, *, case_ref: str = "pk") -> Q:

@@ -10,7 +10,6 @@ not on that case or that the caller may not see. Writes go through
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import services
-from casework.access import CaseViewer, case_part_for_user
+from casework.access import CaseViewer, case_part_for_user, note_to_amend
 from casework.filters import CaseFilter
 from casework.models import (
     INDICATORS,
@@ -722,13 +721,7 @@ class NoteAmendApi(CaseActionApi):
 
     @extend_schema(request=NoteAmendInput, responses={200: NoteOutput, **WRITE_ERRORS})
     def post(self, request, case_id: int, note_id: int):
-        viewer = self.case_part(case_id, ANY_NOTE, write=True)
-        # Only the author amends: anyone else gets the 404 of a note they cannot amend.
-        note = get_object_or_404(
-            notes_visible_to(viewer, viewer.case), pk=note_id, author=request.user
-        )
-        if not viewer.may_write_note(note.visibility):
-            raise Http404
+        note = note_to_amend(self.case_part(case_id, ANY_NOTE, write=True), note_id)
         serializer = NoteAmendInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = services.note_amend(

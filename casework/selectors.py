@@ -153,30 +153,21 @@ class TimelineKind(models.TextChoices):
     REFERRAL = "referral", _("Referrals and partner updates")
 
 
-# The part of the case each kind of timeline entry belongs to (notes: by visibility).
-TIMELINE_PARTS = {
-    TimelineKind.TRIAGE: Part.TRIAGE,
-    TimelineKind.FLAG: Part.FLAGS,
-    TimelineKind.REVIEW: Part.REVIEWS,
-    TimelineKind.STATUS: Part.REVIEWS,
-    TimelineKind.PLAN: Part.PLAN,
-    TimelineKind.REFERRAL: Part.REFERRALS,
-}
-
-
 def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
-    entries = {
-        TimelineKind.TRIAGE: (case.assessments.all(), "assessed_at"),
-        TimelineKind.FLAG: (FlagEvent.objects.filter(case=case), "at"),
-        TimelineKind.REVIEW: (case.reviews.all(), "reviewed_at"),
-        TimelineKind.STATUS: (case.status_changes.all(), "at"),
-        TimelineKind.PLAN: (GoalRevision.objects.filter(case=case), "changed_at"),
-        TimelineKind.REFERRAL: (ReferralEvent.objects.filter(case=case), "at"),
-    }
+    """Each kind of entry the viewer may read: (its rows, their time). Notes are
+    filtered by visibility; every other kind belongs to one part of the case."""
+    by_part = [
+        (TimelineKind.TRIAGE, Part.TRIAGE, case.assessments.all(), "assessed_at"),
+        (TimelineKind.FLAG, Part.FLAGS, FlagEvent.objects.filter(case=case), "at"),
+        (TimelineKind.REVIEW, Part.REVIEWS, case.reviews.all(), "reviewed_at"),
+        (TimelineKind.STATUS, Part.REVIEWS, case.status_changes.all(), "at"),
+        (TimelineKind.PLAN, Part.PLAN, GoalRevision.objects.filter(case=case), "changed_at"),
+        (TimelineKind.REFERRAL, Part.REFERRALS, ReferralEvent.objects.filter(case=case), "at"),
+    ]
     sources = {TimelineKind.NOTE: (notes_visible_to(viewer, case), "occurred_at")}
-    for kind, source in entries.items():
-        if viewer.can_read(TIMELINE_PARTS[kind]):
-            sources[kind] = source
+    for kind, part, rows, at in by_part:
+        if viewer.can_read(part):
+            sources[kind] = (rows, at)
     return sources
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.selectors import in_lead_agency
 from casework import services
-from casework.access import case_part_for_user, case_viewer
+from casework.access import case_part_for_user, case_viewer, note_to_amend
 from casework.filters import CaseFilter
 from casework.forms import (
     CloseForm,
@@ -488,10 +488,7 @@ def note_new(request, case_id: int):
 def note_amend(request, case_id: int, note_id: int):
     viewer = case_part_for_user(request.user, case_id, ANY_NOTE, write=True)
     case = viewer.case
-    # Only the author amends: anyone else gets the same 404 as for a note they cannot see.
-    note = get_object_or_404(case.notes, pk=note_id, author=request.user)
-    if not viewer.may_write_note(note.visibility):
-        raise Http404
+    note = note_to_amend(viewer, note_id)
     form = NoteAmendForm(request.POST or None, initial={"text": note.text})
     result = _perform(
         request,

@@ -181,8 +181,8 @@ LOGIN_REDIRECT_URL = "home"  # the caseload, or the audit trail for the auditor
 LOGOUT_REDIRECT_URL = "login"
 
 # Two-factor sign-in (django-two-factor-auth on django-otp): a TOTP app, with
-# backup codes for recovery. Mandatory for these roles and for superusers
-# (config/security.py); others may enrol from their account page.
+# backup codes for recovery. Mandatory for these roles and for anyone with the staff
+# flag (config/security.py); others may enrol from their account page.
 TWO_FACTOR_MANDATORY_ROLES = ["police_liaison", "program_manager", "auditor", "administrator"]
 OTP_TOTP_ISSUER = "Homeward"
 # The QR code as SVG from its own URL: no data: image, so img-src 'self' holds.

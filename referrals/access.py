@@ -37,8 +37,9 @@ def visible_referrals(user, side: str = EITHER) -> QuerySet[Referral]:
     return with_case_visibility(referrals, user)
 
 
-def referral_for_user(user, referral_id, side: str = EITHER) -> Referral:
-    """One referral on the given side of it, with its history; otherwise Http404."""
+def referral_for_user(user, referral_id, side: str = EITHER, *, case_id=None) -> Referral:
+    """One referral on the given side of it (and, with `case_id`, of that case), with
+    its history; otherwise Http404."""
     try:
         referral_id = int(referral_id)
     except (TypeError, ValueError):
@@ -49,7 +50,7 @@ def referral_for_user(user, referral_id, side: str = EITHER) -> Referral:
         .prefetch_related(
             Prefetch("events", queryset=ReferralEvent.objects.select_related("actor"))
         )
-        .filter(pk=referral_id)
+        .filter(pk=referral_id, **({"case_id": case_id} if case_id is not None else {}))
         .first()
         if referral_id is not None
         else None
@@ -61,10 +62,11 @@ def referral_for_user(user, referral_id, side: str = EITHER) -> Referral:
 
 
 def lead_transfer_for_user(
-    user, transfer_id, side: str = EITHER, *, waiting: bool = False
+    user, transfer_id, side: str = EITHER, *, waiting: bool = False, case_id=None
 ) -> LeadTransfer:
     """A lead transfer the caller's agency offered, was offered, or either — with
-    `waiting`, only while it awaits an answer; otherwise Http404."""
+    `waiting`, only while it awaits an answer, with `case_id`, only of that case;
+    otherwise Http404."""
     agencies = agencies_of(user).values("pk")
     party = {
         OFFERING: Q(from_agency__in=agencies),
@@ -73,6 +75,8 @@ def lead_transfer_for_user(
     }[side]
     if waiting:
         party &= Q(status=LeadTransferStatus.OFFERED)
+    if case_id is not None:
+        party &= Q(case_id=case_id)
     transfer = (
         with_case_visibility(LeadTransfer.objects.filter(party), user)
         .select_related("case__returnee", "from_agency", "to_agency", "offered_by", "decided_by")

@@ -13,7 +13,6 @@ from referrals.models import (
     Referral,
     ReferralEvent,
     ReferralStatus,
-    Role,
     ShareScope,
     StaffPreference,
 )
@@ -24,13 +23,6 @@ def agencies_of(user) -> QuerySet[Agency]:
     if not user.is_authenticated:
         return Agency.objects.none()
     return Agency.objects.filter(group__user=user)
-
-
-def roles_of(user) -> list[Role]:
-    if not user.is_authenticated:
-        return []
-    names = set(user.groups.values_list("name", flat=True))
-    return [role for role in Role if role.value in names]
 
 
 def agency_members(agency: Agency):

@@ -12,14 +12,12 @@ import datetime
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from audit.services import audit_refusal
 from casework.access import case_part_for_user, case_viewer
 from casework.models import Flag
 from casework.parts import Part
@@ -95,15 +93,6 @@ def _transfers_offered_to(user) -> QuerySet[LeadTransfer]:
         .select_related("case", "from_agency", "to_agency")
         .order_by("offered_at", "pk")
     )
-
-
-def _sent(request, case_id: int, referral_id: int) -> Referral:
-    """A referral of this case, on its sending side (referrals.access); otherwise 404."""
-    referral = referral_for_user(request.user, referral_id, SENDER)
-    if referral.case_id != case_id:
-        audit_refusal(object_type="referrals.referral", object_id=referral_id)
-        raise Http404
-    return referral
 
 
 def _case_url(case) -> str:
@@ -224,7 +213,7 @@ def referral_new(request, case_id: int):
 @permission_required("referrals.add_referral", raise_exception=True)
 @require_http_methods(METHODS)
 def referral_send(request, case_id: int, referral_id: int):
-    referral = _sent(request, case_id, referral_id)
+    referral = referral_for_user(request.user, referral_id, SENDER, case_id=case_id)
     case = referral.case
     consent = None
     is_draft = referral.status == ReferralStatus.DRAFT
@@ -265,7 +254,7 @@ def referral_send(request, case_id: int, referral_id: int):
 
 
 def _sender_reason_page(request, case_id, referral_id, *, service, title, submit, success):
-    referral = _sent(request, case_id, referral_id)
+    referral = referral_for_user(request.user, referral_id, SENDER, case_id=case_id)
     case = referral.case
     form = ReasonForm(_posted(request))
     result = _perform(
@@ -379,10 +368,7 @@ def transfer_offer(request, case_id: int):
 @require_http_methods(METHODS)
 def transfer_withdraw(request, case_id: int, transfer_id: int):
     case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
-    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERING)
-    if transfer.case_id != case.pk:
-        audit_refusal(object_type="referrals.leadtransfer", object_id=transfer_id)
-        raise Http404
+    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERING, case_id=case.pk)
     form = ConfirmForm(_posted(request))
     result = _perform(
         request,

@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.access import case_part_for_user, case_viewer
+from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
 from casework.apis import CaseDetailOutput, case_detail_data
 from casework.parts import Part
 from config.api import as_api_error, require_model_permission
@@ -98,9 +98,7 @@ class ReturneeRegisterInput(serializers.ModelSerializer):
         if value is None:
             return None
         try:
-            # Registering a dependent writes the parent's family part (casework/parts.py).
-            user = self.context["request"].user
-            return case_part_for_user(user, value, Part.FAMILY, write=True).case
+            return parent_case_for_dependent(self.context["request"].user, value)
         except Http404:
             raise serializers.ValidationError(_("No such case is open to you.")) from None
 

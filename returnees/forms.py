@@ -4,9 +4,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from casework.access import case_part_for_user
+from casework.access import parent_case_for_dependent
 from casework.models import case_id_from_reference
-from casework.parts import Part
 from config.fields import normalize_text, validate_one_line
 from referrals.models import Role
 from referrals.selectors import agencies_of
@@ -160,8 +159,7 @@ class IntakeForm(forms.ModelForm):
             return None
         case_id = case_id_from_reference(reference)
         try:
-            # Registering a dependent writes the parent's family part (casework/parts.py).
-            return case_part_for_user(self.user, case_id, Part.FAMILY, write=True).case
+            return parent_case_for_dependent(self.user, case_id)
         except Http404:
             raise forms.ValidationError(
                 _("No case with this reference is open to you."), code="unknown_case"

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework.access import case_part_for_user, case_viewer
+from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
 from casework.parts import Part
 from returnees.forms import DuplicateCheckForm, FamilyContactForm, IntakeForm
 from returnees.selectors import DuplicateReport, possible_duplicates
@@ -24,8 +24,7 @@ def intake(request):
     initial = {"assigned_worker": request.user.pk}
     if parent_id := request.GET.get("parent"):
         # A "register a dependent" link: only a parent the user may see is prefilled.
-        parent = case_part_for_user(request.user, parent_id, Part.FAMILY, write=True).case
-        initial["parent_reference"] = parent.reference
+        initial["parent_reference"] = parent_case_for_dependent(request.user, parent_id).reference
     form = IntakeForm(request.POST or None, user=request.user, initial=initial)
     if form.fields["lead_agency"].queryset.count() == 1:
         form.fields["lead_agency"].initial = form.fields["lead_agency"].queryset.get()

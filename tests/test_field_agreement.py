@@ -24,7 +24,7 @@ from django.utils import formats, timezone
 from casework import services as casework
 from casework.access import case_viewer
 from casework.parts import NOBODY, RULES, Part, Rule, part_of
-from casework.reports.selectors import columns
+from casework.reports.selectors import column_keys, columns
 from referrals import services as referrals
 from referrals.models import AgencyKind, Role
 from returnees.models import Returnee
@@ -360,7 +360,7 @@ def _export_row(http, case) -> dict[str, str] | None:
     if response.status_code != 200:
         return None
     text = b"".join(response.streaming_content).decode()
-    keys = [key for key, _label in columns(identified=True)]
+    keys = column_keys(identified=True)
     for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
         if row and row[0] == case.reference:
             return dict(zip(keys, row, strict=True))

@@ -109,8 +109,7 @@ def table(values, keys: list[str]) -> Iterator[list]:
     of a part the reader may not read on that case is left empty."""
     converters = _converters(keys)
     gated = [
-        [i for i, key in enumerate(keys) if part_of(key) == part]
-        for part in gated_parts([(key, key) for key in keys])
+        [i for i, key in enumerate(keys) if part_of(key) == part] for part in gated_parts(keys)
     ]
     width = len(keys)
     for raw in values.iterator(chunk_size=CHUNK_ROWS):

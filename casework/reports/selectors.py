@@ -9,6 +9,7 @@ Python loop over cases.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -232,7 +233,7 @@ def report_rows(cases: QuerySet[Case], *, reader, identified: bool = False) -> Q
     rows = rows.annotate(
         **{
             f"reads_{part}": part_flag(reader, part)
-            for part in gated_parts(columns(identified=identified))
+            for part in gated_parts(column_keys(identified=identified))
         }
     )
     if identified:
@@ -258,23 +259,23 @@ def _report_note_levels() -> list[str]:
 def report_values(rows: QuerySet[Case], *, identified: bool):
     """The rows as plain tuples in column order, then one `reads_<part>` flag per
     gated part (in `gated_parts` order), for exports (no model instances)."""
-    keys = [key for key, _label in columns(identified=identified)]
+    keys = column_keys(identified=identified)
     fields = ["pk" if key == "reference" else key for key in keys]
-    fields += [f"reads_{part}" for part in gated_parts(columns(identified=identified))]
+    fields += [f"reads_{part}" for part in gated_parts(keys)]
     return rows.values_list(*fields)
 
 
-def gated_parts(column_list: list[tuple[str, str]]) -> list[Part]:
+def gated_parts(keys: Iterable[str]) -> list[Part]:
     """The parts of these columns that not every reader of a report's case may read
     (none while the team reads them all: then no row pays for a flag)."""
-    parts = {part_of(key) for key, _label in column_list}
+    parts = {part_of(key) for key in keys}
     return [part for part in Part if part in parts and not RULES[part].read.covers(REPORT_SCOPE)]
 
 
 def hide_unread(rows, *, identified: bool = False) -> None:
     """Blank, on these report rows (model instances), every column of a part the
     reader may not read on that case (the rows' `reads_<part>` flags)."""
-    gated = gated_parts(columns(identified=identified))
+    gated = gated_parts(column_keys(identified=identified))
     for row in rows:
         for part in gated:
             if not getattr(row, f"reads_{part}"):  # no flag: a bug, never shown
@@ -285,6 +286,10 @@ def hide_unread(rows, *, identified: bool = False) -> None:
 
 def columns(*, identified: bool) -> list[tuple[str, str]]:
     return COLUMNS + (IDENTIFIED_COLUMNS if identified else [])
+
+
+def column_keys(*, identified: bool) -> list[str]:
+    return [key for key, _label in columns(identified=identified)]
 
 
 # --- Aggregates ----------------------------------------------------------------------
