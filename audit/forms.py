@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
-from casework.models import case_id_from_reference
+from core.references import case_id_from_reference
 
 
 class EventSearchForm(forms.Form):

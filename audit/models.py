@@ -80,7 +80,7 @@ class AuditEvent(models.Model):
 
     @property
     def case_reference(self) -> str:
-        from casework.models import reference_for
+        from core.references import reference_for
 
         return reference_for(self.case_id) if self.case_id is not None else ""
 

@@ -17,7 +17,8 @@ from audit.forms import EventSearchForm
 from audit.models import AuditAction
 from audit.services import audit_refusal
 from casework.access import CHANGE, case_for_user
-from casework.models import Case, reference_for
+from casework.models import Case
+from core.references import reference_for
 from referrals.models import Agency
 
 PAGE_SIZE = 50

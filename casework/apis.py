@@ -64,8 +64,8 @@ from casework.selectors import (
     timeline_entries,
     triage_history,
 )
-from config.api import PageNumberPagination, as_api_error, require_model_permission
-from config.fields import (
+from core.api import PageNumberPagination, as_api_error, require_model_permission
+from core.fields import (
     MultiLineSerializerField,
     OneLineSerializerField,
     PlausibleDateSerializerField,

@@ -15,7 +15,7 @@ from casework.models import (
     ReviewOutcome,
     TriageAssessment,
 )
-from config.fields import MultiLineFormField, PlausibleDateFormField
+from core.fields import MultiLineFormField, PlausibleDateFormField
 from referrals.models import Agency
 
 

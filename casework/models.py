@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from config.fields import MultiLineTextField, OneLineTextField, PlausibleDateField
+from core.fields import MultiLineTextField, OneLineTextField, PlausibleDateField
+from core.references import reference_for
 
 # The longest note, reason or summary: a long page of text, not a pasted document.
 LONG_TEXT_MAX = 20_000
@@ -138,21 +139,6 @@ class Case(models.Model):
         if not self.is_open or self.next_review_on is None:
             return 0
         return max((timezone.localdate() - self.next_review_on).days, 0)
-
-
-REFERENCE_PREFIX = "HW-"
-
-
-def reference_for(case_id: int) -> str:
-    return f"{REFERENCE_PREFIX}{case_id:06d}"
-
-
-def case_id_from_reference(text: str) -> int | None:
-    """'HW-000123', 'hw-123' or '123' → 123; anything else → None."""
-    value = text.strip().upper().removeprefix(REFERENCE_PREFIX)
-    if value.isascii() and value.isdigit() and len(value) <= 12:
-        return int(value)
-    return None
 
 
 # Direct-foreign-key permission tables: a case's grants join on an indexed

@@ -18,10 +18,9 @@ from casework.models import (
     Note,
     Review,
     TriageAssessment,
-    case_id_from_reference,
-    reference_for,
 )
 from casework.parts import Part
+from core.references import case_id_from_reference, reference_for
 from referrals.models import Referral, ReferralEvent
 from returnees.models import ADULT_AGE
 from returnees.names import name_key

@@ -120,7 +120,7 @@ MIDDLEWARE = [
     "config.security.NoStoreMiddleware",
     # A form post over the DATA_UPLOAD_MAX_* limits: the page back with a message, not a
     # bare 400 (config/request_limits.py). After messages and htmx, before any view.
-    "config.request_limits.RequestLimitMiddleware",
+    "core.request_limits.RequestLimitMiddleware",
     # Mandatory roles reach nothing but enrolment and sign-in until their second factor.
     "config.security.SecondFactorMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
@@ -240,11 +240,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Homeward API",

@@ -29,14 +29,15 @@ from rest_framework.response import Response
 
 from audit.services import audit_case_read
 from casework.apis import CaseActionApi, PersonNameField
-from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource, reference_for
+from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource
 from casework.parts import Part
-from config.api import PageNumberPagination, require_model_permission
-from config.fields import (
+from core.api import PageNumberPagination, require_model_permission
+from core.fields import (
     MultiLineSerializerField,
     OneLineSerializerField,
     PlausibleDateSerializerField,
 )
+from core.references import reference_for
 from referrals import services
 from referrals.access import (
     OFFERED,

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import DateInput, long_text
 from casework.models import FlagCategory, FlagSource
-from config.fields import OneLineFormField, PlausibleDateFormField
+from core.fields import OneLineFormField, PlausibleDateFormField
 from referrals.models import (
     Agency,
     ConsentDecision,

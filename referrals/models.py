@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from casework.models import LONG_TEXT_MAX
-from config.fields import MultiLineTextField, OneLineTextField, PlausibleDateField
+from core.fields import MultiLineTextField, OneLineTextField, PlausibleDateField
 from returnees.models import Region
 
 

@@ -5,8 +5,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from casework.access import parent_case_for_dependent
-from casework.models import case_id_from_reference
-from config.fields import normalize_text, validate_one_line
+from core.fields import normalize_text, validate_one_line
+from core.references import case_id_from_reference
 from referrals.models import Role
 from referrals.selectors import agencies_of
 from returnees.models import (
@@ -33,7 +33,7 @@ class DateInput(forms.DateInput):
 
 
 class AliasesField(forms.CharField):
-    """Aliases typed one per line; each is one line of text (config.fields)."""
+    """Aliases typed one per line; each is one line of text (core.fields)."""
 
     widget = forms.Textarea(attrs={"rows": 2})
 

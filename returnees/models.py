@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from config.fields import OneLineTextField, validate_one_line
+from core.fields import OneLineTextField, validate_one_line
 from returnees.names import name_key
 
 
@@ -90,7 +90,7 @@ ADULT_AGE = 18
 
 
 # Named by the first migrations of returnees and referrals; fields now get the rule
-# from config.fields.OneLineTextField.
+# from core.fields.OneLineTextField.
 validate_printable = validate_one_line
 
 

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils import timezone
 
 from casework.access import case_access_flag
-from casework.models import reference_for
+from core.references import reference_for
 from returnees.models import Returnee
 from returnees.names import name_key
 

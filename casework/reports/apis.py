@@ -11,7 +11,7 @@ from casework.apis import PartAwareOutput
 from casework.models import Case, CaseStatus, Pathway, RiskCategory
 from casework.reports import selectors, services
 from casework.reports.filters import ReportFilter, filter_params
-from config.api import PageNumberPagination, require_model_permission
+from core.api import PageNumberPagination, require_model_permission
 from returnees.models import Region
 
 

@@ -16,9 +16,10 @@ import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import CaseStatus, Pathway, RiskCategory, reference_for
+from casework.models import CaseStatus, Pathway, RiskCategory
 from casework.parts import part_of
 from casework.reports.selectors import gated_parts
+from core.references import reference_for
 from returnees.models import Region, Sex
 
 CHUNK_ROWS = 2000

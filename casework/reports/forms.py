@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import ExportFormat
-from config.fields import MultiLineFormField
+from core.fields import MultiLineFormField
 
 
 class ExportForm(forms.Form):

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from casework.models import reference_for
+from core.references import reference_for
 from tests.casework.helpers import note
 from tests.conftest import PASSWORD, post_code, post_password
 

@@ -28,8 +28,8 @@ from django.test.utils import CaptureQueriesContext
 from casework.models import Case
 from casework.selectors import caseload
 from casework.views import CASELOAD_PAGE_SIZE
-from config.api import PageNumberPagination
 from config.security import second_factor_required
+from core.api import PageNumberPagination
 from referrals.models import Agency
 from returnees.management.commands.seed_demo import AGENCIES
 from tests.conftest import verify_second_factor

@@ -58,8 +58,8 @@ def test_malformed_environment_stops_start_up_with_a_clear_message(name, value, 
 
 def test_the_api_wiring_loads_first_in_a_fresh_process():
     """DRF imports the default parser classes while it defines APIView: a process whose
-    first DRF import is config.api (a worker, the bench) must not meet a circular import."""
-    code = "import django; django.setup(); import config.api; import tests.bench.measure"
+    first DRF import is core.api (a worker, the bench) must not meet a circular import."""
+    code = "import django; django.setup(); import core.api; import tests.bench.measure"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )

@@ -10,8 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.models import Case, CaseGroupObjectPermission, Flag, reference_for
+from casework.models import Case, CaseGroupObjectPermission, Flag
 from casework.services import flag_resolve
+from core.references import reference_for
 from referrals import services
 from referrals.models import (
     AgencyKind,

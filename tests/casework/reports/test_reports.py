@@ -11,8 +11,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
-from casework.models import ExportJob, ExportStatus, reference_for
+from casework.models import ExportJob, ExportStatus
 from casework.reports import tasks
+from core.references import reference_for
 from tests.casework.reports.conftest import IDENTITY
 
 DASHBOARD = reverse("casework:dashboard")

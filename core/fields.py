@@ -25,7 +25,7 @@ from rest_framework import serializers
 # --- Text -------------------------------------------------------------------------------
 
 # What was typed and lost on the way: Django decodes bytes of a form post that are not
-# UTF-8 as U+FFFD, and the API's parser (config.parsers) turns a lone surrogate, which JSON
+# UTF-8 as U+FFFD, and the API's parser (core.parsers) turns a lone surrogate, which JSON
 # can carry but Postgres cannot store, into U+FFFD too.
 _UNREADABLE = re.compile("[\ud800-\udfff\ufffd]")
 # Invisible characters that reorder the text around them: "\u202eavonavI" is shown as

@@ -1,5 +1,5 @@
 """The API's parsers. Their own module: DRF imports the default parser classes while it
-defines APIView, so a module that imports rest_framework.views (config.api) cannot
+defines APIView, so a module that imports rest_framework.views (core.api) cannot
 hold them without a circular import when it is the first to load DRF (a worker, the
 bench)."""
 
@@ -13,7 +13,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 class JSONParser(parsers.JSONParser):
     """JSON whose strings are text. JSON may spell a lone surrogate ("\\ud800"); it
     becomes U+FFFD, as Django decodes a form post, so the text fields refuse it with a
-    message (config.fields) and an error quoting the input ("… is not a valid choice")
+    message (core.fields) and an error quoting the input ("… is not a valid choice")
     still encodes, where it was a 500."""
 
     def parse(self, stream, media_type=None, parser_context=None):

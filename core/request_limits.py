@@ -2,7 +2,7 @@
 DATA_UPLOAD_MAX_NUMBER_FIELDS and DATA_UPLOAD_MAX_NUMBER_FILES, config/settings.py) is
 refused when something first reads it, and Django answers with its bare 400 page. A
 person gets the page they posted from back, with a message saying why; an API client
-gets a 400 whose detail says the same (config.api.exception_handler)."""
+gets a 400 whose detail says the same (core.api.exception_handler)."""
 
 import logging
 

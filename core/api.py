@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination, permissions, views
 from rest_framework.exceptions import ParseError, ValidationError
 
-from config.request_limits import REQUEST_TOO_LARGE, log_refusal, too_large_message
+from core.request_limits import REQUEST_TOO_LARGE, log_refusal, too_large_message
 
 
 def require_model_permission(perm: str) -> type[permissions.BasePermission]:
