@@ -50,8 +50,3 @@ def search_events(
 def case_access_log(case_id: int) -> QuerySet[AuditEvent]:
     """Everything the trail knows about one case: reads, refusals, changes, grants."""
     return AuditEvent.objects.filter(case_id=case_id).order_by("-at", "-id")
-
-
-def in_lead_agency(user, case: Case) -> bool:
-    """Whether the user is a member of the case's lead agency (its program manager's test)."""
-    return user.groups.filter(agency__pk=case.lead_agency_id).exists()

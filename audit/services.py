@@ -26,7 +26,7 @@ from audit.models import AuditAction, AuditEvent
 
 def _agency_of(user_id) -> Subquery:
     """The actor's agency (the lowest id if several), taken inside the INSERT: no extra query."""
-    from referrals.models import Agency
+    from agencies.models import Agency
 
     return Subquery(Agency.objects.filter(group__user=user_id).order_by("pk").values("pk")[:1])
 

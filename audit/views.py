@@ -12,6 +12,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from agencies.access import is_member
+from agencies.models import Agency
 from audit import middleware, selectors
 from audit.forms import EventSearchForm
 from audit.models import AuditAction
@@ -19,7 +21,6 @@ from audit.services import audit_refusal
 from casework.access import CHANGE, case_for_user
 from casework.models import Case
 from core.references import reference_for
-from referrals.models import Agency
 
 PAGE_SIZE = 50
 AUDITOR_PERMISSION = "audit.view_auditevent"
@@ -82,7 +83,7 @@ def case_access_log(request, case_id: int):
             raise Http404
     elif user.has_perm(ACCESS_LOG_PERMISSION):
         case = case_for_user(user, case_id, CHANGE)
-        if not selectors.in_lead_agency(user, case):
+        if not is_member(user, case.lead_agency_id):
             audit_refusal(object_type="casework.case", object_id=case_id, case_id=case_id)
             raise Http404
     else:

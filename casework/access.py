@@ -21,11 +21,11 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from agencies.models import AgencyKind, Role
 from audit.services import audit_refusal
 from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, Note
 from casework.parts import ANY_NOTE, NOTE_PARTS, RULES, VIEW, Audience, Part
 from casework.parts import CHANGE as CHANGE  # re-exported: the funnel's callers name it here
-from referrals.models import AgencyKind, Role
 
 
 def case_access_condition(user, codename: str = VIEW, *, case_ref: str = "pk") -> Q:

@@ -23,6 +23,7 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.models import Agency
 from casework import services
 from casework.access import CaseViewer, case_part_for_user, note_to_amend
 from casework.filters import CaseFilter
@@ -70,7 +71,6 @@ from core.fields import (
     OneLineSerializerField,
     PlausibleDateSerializerField,
 )
-from referrals.models import Agency
 from returnees.models import Returnee
 
 # --- Shared output pieces -------------------------------------------------------------

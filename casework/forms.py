@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency
 from casework.models import (
     INDICATORS,
     LONG_TEXT_MAX,
@@ -16,7 +17,6 @@ from casework.models import (
     TriageAssessment,
 )
 from core.fields import MultiLineFormField, PlausibleDateFormField
-from referrals.models import Agency
 
 
 class DateInput(forms.DateInput):

@@ -53,7 +53,7 @@ class Case(models.Model):
         "returnees.Returnee", on_delete=models.PROTECT, related_name="case"
     )
     lead_agency = models.ForeignKey(
-        "referrals.Agency",
+        "agencies.Agency",
         on_delete=models.PROTECT,
         related_name="led_cases",
         verbose_name=_("lead agency"),
@@ -293,7 +293,7 @@ class Goal(models.Model):
     domain = models.CharField(_("domain"), max_length=16, choices=GoalDomain.choices)
     description = OneLineTextField(_("goal"), max_length=500)
     owner_agency = models.ForeignKey(
-        "referrals.Agency",
+        "agencies.Agency",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("owner agency"),

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agencies.models import Agency, Role
 from casework.models import (
     Case,
     CaseStatus,
@@ -33,7 +34,7 @@ from casework.models import (
     NotificationKind,
     SweepRun,
 )
-from referrals.models import Agency, Referral, ReferralStatus, Role
+from referrals.models import Referral, ReferralStatus
 
 logger = logging.getLogger(__name__)
 

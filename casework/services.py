@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.models import Role
 from casework.access import CHANGE, VIEW
 from casework.models import (
     INDICATORS,
@@ -51,7 +52,6 @@ from casework.models import (
     TriageDecision,
 )
 from referrals.grants import LEAD_PERMISSIONS
-from referrals.models import Role
 from referrals.services import police_sync_for_case
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from audit.selectors import in_lead_agency
+from agencies.access import is_member
 from casework import services
 from casework.access import case_part_for_user, case_viewer, note_to_amend
 from casework.filters import CaseFilter
@@ -153,7 +153,7 @@ def case_detail(request, case_id: int):
         "can_register_dependent": request.user.has_perm("returnees.add_returnee"),
         "indicators": INDICATORS,
         # Called by the template only for holders of the access-log permission (one query).
-        "in_lead_agency": lambda: in_lead_agency(request.user, case),
+        "in_lead_agency": lambda: is_member(request.user, case.lead_agency_id),
     }
     # Each section is loaded only for a reader of its part (casework/parts.py).
     if viewer.can_read(Part.FAMILY):

@@ -118,7 +118,7 @@ class AccountSecurityView(ProfileView):
 def language_set(request):
     """The header's language switcher: stores a signed-in person's choice, sets the
     session and the language cookie (for the sign-in page too), and returns to the page."""
-    from referrals.services import staff_language_set
+    from agencies.services import staff_language_set
 
     language = request.POST.get("language", "")
     target = request.POST.get("next", "")

@@ -24,7 +24,7 @@ class HomewardAdminSite(AdminSiteOTPRequiredMixin, admin.AdminSite):
     def has_permission(self, request):
         # A staff flag alone does not open the admin: only administrators, verified.
         # What each administrator may then change is their role's model permissions.
-        from referrals.models import Role
+        from agencies.models import Role
 
         user = request.user
         return (

@@ -1,7 +1,7 @@
 """The interface language: the one a signed-in person chose, else the browser's.
 
 Anonymous pages follow Accept-Language (and the language cookie) through
-Django's LocaleMiddleware. A person's stored choice (referrals.StaffPreference)
+Django's LocaleMiddleware. A person's stored choice (agencies.StaffPreference)
 is copied into their session once, at sign-in, so later requests activate it
 without a query.
 """
@@ -18,7 +18,7 @@ def remember_in_session(session, language: str) -> None:
 
 def on_sign_in(sender, request, user, **kwargs):
     """Connected to user_logged_in (referrals.apps): copies the stored choice into the session."""
-    from referrals.selectors import staff_language
+    from agencies.selectors import staff_language
 
     if request is None or not hasattr(request, "session"):
         return

@@ -12,10 +12,11 @@ Anything else, missing or forbidden, is one 404, recorded in the audit trail.
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from agencies.selectors import agencies_of
 from audit.services import audit_refusal
 from casework.access import VIEW, case_access_flag
 from referrals.models import LeadTransfer, LeadTransferStatus, Referral, ReferralEvent
-from referrals.selectors import agencies_of, incoming_referrals, outgoing_referrals
+from referrals.selectors import incoming_referrals, outgoing_referrals
 
 SENDER, RECEIVER, EITHER = "sender", "receiver", "either"
 OFFERING, OFFERED = "offering", "offered"

@@ -27,6 +27,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from agencies.models import Agency
 from audit.services import audit_case_read
 from casework.apis import CaseActionApi, PersonNameField
 from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource
@@ -49,7 +50,6 @@ from referrals.access import (
     with_case_visibility,
 )
 from referrals.models import (
-    Agency,
     ConsentDecision,
     ConsentGivenBy,
     ConsentRecord,

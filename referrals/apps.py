@@ -1,24 +1,7 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
-    verbose_name = _("Agencies and referrals")
-
-    def ready(self) -> None:
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="referrals.sync_roles")
-        from config.language import on_sign_in
-
-        user_logged_in.connect(on_sign_in, dispatch_uid="referrals.staff_language")
-
-
-def _sync_roles(sender, using, apps=None, **kwargs):
-    # `flush` (between transactional tests) sends no `apps`: use the real registry.
-    from django.apps import apps as global_apps
-
-    from referrals.roles import sync_roles
-
-    sync_roles(apps=apps or global_apps, using=using)
+    verbose_name = _("Referrals")

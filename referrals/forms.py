@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency
 from casework.forms import DateInput, long_text
 from casework.models import FlagCategory, FlagSource
 from core.fields import OneLineFormField, PlausibleDateFormField
 from referrals.models import (
-    Agency,
     ConsentDecision,
     ConsentGivenBy,
     ReferralStatus,

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q
 
+from agencies.models import Agency, AgencyKind
 from casework.models import (
     Case,
     CaseGroupObjectPermission,
@@ -39,13 +40,7 @@ from casework.models import (
     FlagStatus,
     RiskCategory,
 )
-from referrals.models import (
-    ACTIVE_STATUSES,
-    SCOPE_PERMISSIONS,
-    Agency,
-    AgencyKind,
-    Referral,
-)
+from referrals.models import ACTIVE_STATUSES, SCOPE_PERMISSIONS, Referral
 
 logger = logging.getLogger(__name__)
 

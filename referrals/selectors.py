@@ -2,32 +2,19 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from agencies.selectors import agencies_of
 from casework.access import audience_condition
 from casework.models import Flag, FlagStatus, Severity
 from casework.parts import RULES, Part
 from referrals.models import (
     ACTIVE_STATUSES,
-    Agency,
     ConsentRecord,
     LeadTransferStatus,
     Referral,
     ReferralEvent,
     ReferralStatus,
     ShareScope,
-    StaffPreference,
 )
-
-
-def agencies_of(user) -> QuerySet[Agency]:
-    """The agencies a user is a member of (membership is the agency's group)."""
-    if not user.is_authenticated:
-        return Agency.objects.none()
-    return Agency.objects.filter(group__user=user)
-
-
-def agency_members(agency: Agency):
-    return agency.group.user_set.filter(is_active=True).order_by("last_name", "first_name")
-
 
 # --- Consent ----------------------------------------------------------------------------
 
@@ -179,8 +166,3 @@ def case_referral_panel(case) -> dict:
         .select_related("to_agency")
         .first(),
     }
-
-
-def staff_language(user) -> str | None:
-    """The language `user` chose, or None if they never chose one."""
-    return StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()

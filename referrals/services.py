@@ -11,14 +11,15 @@ import datetime
 import logging
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.access import require_member
+from agencies.models import Agency, AgencyKind
 from casework.models import Case, CaseGroupObjectPermission, CaseStatus, CaseUserObjectPermission
 from referrals.grants import (
     POLICE_PERMISSIONS,
@@ -28,8 +29,6 @@ from referrals.grants import (
 )
 from referrals.models import (
     ACTIVE_STATUSES,
-    Agency,
-    AgencyKind,
     ConsentDecision,
     ConsentGivenBy,
     ConsentRecord,
@@ -39,10 +38,8 @@ from referrals.models import (
     ReferralEvent,
     ReferralEventKind,
     ReferralStatus,
-    Role,
     ServiceType,
     ShareScope,
-    StaffPreference,
     normalised_scope,
 )
 from referrals.selectors import consent_covering
@@ -52,70 +49,11 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 
-@transaction.atomic
-def agency_create(*, actor: User | None, name: str, kind: str, region: str) -> Agency:
-    """Create an agency together with the group its members and grants hang on."""
-    group = Group.objects.create(name=f"agency:{name}")
-    agency = Agency(name=name, kind=kind, region=region, group=group, created_by=actor)
-    agency.full_clean(exclude=["group"])
-    agency.save()
-    return agency
-
-
-@transaction.atomic
-def staff_member_create(
-    *,
-    actor: User | None,
-    username: str,
-    password: str | None,
-    role: Role,
-    agencies: list[Agency],
-    first_name: str = "",
-    last_name: str = "",
-    email: str = "",
-    password_hash: str | None = None,
-) -> User:
-    """Create a user holding one role, as a member of the given agencies.
-
-    `password_hash` lets bulk callers (demo data, tests) hash once and reuse it.
-    """
-    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
-    # Administrators work in the admin site; nobody is a superuser (docs/access.md).
-    user.is_staff = role == Role.ADMINISTRATOR
-    if password_hash is not None:
-        user.password = password_hash
-    else:
-        user.set_password(password)
-    user.full_clean(exclude=["password"])
-    user.save()
-    user.groups.add(Group.objects.get(name=role), *(a.group for a in agencies))
-    return user
-
-
-@transaction.atomic
-def agency_member_add(*, actor: User | None, agency: Agency, user: User) -> None:
-    user.groups.add(agency.group)
-
-
-@transaction.atomic
-def agency_member_remove(*, actor: User | None, agency: Agency, user: User) -> None:
-    user.groups.remove(agency.group)
-
-
 # --- Shared checks ----------------------------------------------------------------------
 
 
 def _require(actor, perm: str) -> None:
     if not actor.has_perm(perm):
-        raise PermissionDenied
-
-
-def _is_member(actor, agency_id: int) -> bool:
-    return actor.groups.filter(agency__pk=agency_id).exists()
-
-
-def _require_member(actor, agency_id: int) -> None:
-    if not _is_member(actor, agency_id):
         raise PermissionDenied
 
 
@@ -177,7 +115,7 @@ def consent_record(
     """
     _require(actor, "referrals.add_consentrecord")
     case = _lock_case(case.pk)
-    _require_member(actor, case.lead_agency_id)
+    require_member(actor, case.lead_agency_id)
     if agency.pk == case.lead_agency_id:
         raise ValidationError({"agency": _("Consent is recorded for another agency than yours.")})
     guardian_name = (guardian_name or "").strip()
@@ -272,12 +210,12 @@ def _locked_referral(referral: Referral) -> tuple[Case, Referral]:
 
 def _require_sender(actor, referral: Referral) -> None:
     _require(actor, "referrals.add_referral")
-    _require_member(actor, referral.from_agency_id)
+    require_member(actor, referral.from_agency_id)
 
 
 def _require_receiver(actor, referral: Referral) -> None:
     _require(actor, "referrals.change_referral")
-    _require_member(actor, referral.to_agency_id)
+    require_member(actor, referral.to_agency_id)
 
 
 def _require_status(referral: Referral, allowed: Sequence[str], message: str) -> None:
@@ -313,7 +251,7 @@ def referral_create(
     """A draft referral from the case's lead agency. Identity basics are always shared."""
     _require(actor, "referrals.add_referral")
     case = _lock_case(case.pk)
-    _require_member(actor, case.lead_agency_id)
+    require_member(actor, case.lead_agency_id)
     _require_open(case)
     if to_agency.pk == case.lead_agency_id:
         raise ValidationError({"to_agency": _("Refer the case to another agency than yours.")})
@@ -524,7 +462,7 @@ def referral_revoke(
     """A program manager of the case's lead agency ends a referral and its access."""
     _require(actor, "referrals.revoke_referral")
     case, referral = _locked_referral(referral)
-    _require_member(actor, case.lead_agency_id)
+    require_member(actor, case.lead_agency_id)
     _check_version(referral, expected_version)
     _require_status(
         referral,
@@ -567,7 +505,7 @@ def lead_transfer_offer(*, actor, case: Case, to_agency: Agency, note: str = "")
     """A program manager of the lead agency offers the case to another agency."""
     _require(actor, "referrals.add_leadtransfer")
     case = _lock_case(case.pk)
-    _require_member(actor, case.lead_agency_id)
+    require_member(actor, case.lead_agency_id)
     _require_open(case)
     if to_agency.pk == case.lead_agency_id:
         raise ValidationError({"to_agency": _("Choose another agency than the current lead.")})
@@ -603,7 +541,7 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
     """
     _require(actor, "referrals.change_leadtransfer")
     case, transfer = _locked_transfer(transfer)
-    _require_member(actor, transfer.to_agency_id)
+    require_member(actor, transfer.to_agency_id)
     if case.lead_agency_id != transfer.from_agency_id:
         raise ValidationError(
             _("The case's lead agency changed since this offer; it no longer stands."),
@@ -640,7 +578,7 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
 def lead_transfer_decline(*, actor, transfer: LeadTransfer, note: str = "") -> LeadTransfer:
     _require(actor, "referrals.change_leadtransfer")
     _case, transfer = _locked_transfer(transfer)
-    _require_member(actor, transfer.to_agency_id)
+    require_member(actor, transfer.to_agency_id)
     _decide(transfer, actor, LeadTransferStatus.DECLINED)
     logger.info(
         "lead transfer declined transfer_id=%s case_id=%s actor_id=%s",
@@ -655,7 +593,7 @@ def lead_transfer_decline(*, actor, transfer: LeadTransfer, note: str = "") -> L
 def lead_transfer_cancel(*, actor, transfer: LeadTransfer) -> LeadTransfer:
     _require(actor, "referrals.add_leadtransfer")
     _case, transfer = _locked_transfer(transfer)
-    _require_member(actor, transfer.from_agency_id)
+    require_member(actor, transfer.from_agency_id)
     _decide(transfer, actor, LeadTransferStatus.CANCELLED)
     logger.info(
         "lead transfer cancelled transfer_id=%s case_id=%s actor_id=%s",
@@ -688,7 +626,7 @@ def agency_set_jurisdiction(*, actor, agency: Agency, regions: Sequence[str]) ->
     recomputes the case or waits for it to commit — never leaves a stale grant.
     Only the cases the rule can concern are then recomputed.
     """
-    _require(actor, "referrals.change_agency")
+    _require(actor, "agencies.change_agency")
     if isinstance(regions, str) or any(r not in Region.values for r in regions):
         raise ValidationError({"jurisdiction": _("Choose regions from the list.")})
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
@@ -742,14 +680,3 @@ def agency_set_jurisdiction(*, actor, agency: Agency, regions: Sequence[str]) ->
         actor.pk,
     )
     return agency
-
-
-@transaction.atomic
-def staff_language_set(*, actor, language: str) -> StaffPreference:
-    """Stores the interface language `actor` chose; emails and notifications follow it too."""
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": _("Choose one of the offered languages.")})
-    preference, _created = StaffPreference.objects.update_or_create(
-        user=actor, defaults={"language": language}
-    )
-    return preference

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from agencies.selectors import agencies_of
 from casework.access import case_part_for_user, case_viewer
 from casework.models import Flag
 from casework.parts import Part
@@ -56,7 +57,6 @@ from referrals.models import (
     ShareScope,
 )
 from referrals.selectors import (
-    agencies_of,
     consent_covering,
     incoming_referrals,
     outgoing_referrals,

@@ -8,13 +8,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.models import Agency
+from agencies.selectors import agencies_of
 from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
 from casework.apis import CaseDetailOutput, case_detail_data
 from casework.parts import Part
 from core.api import as_api_error, require_model_permission
 from core.fields import OneLineSerializerField
-from referrals.models import Agency
-from referrals.selectors import agencies_of
 from returnees.models import (
     MAX_ALIASES,
     NAME_MAX,

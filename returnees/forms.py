@@ -4,11 +4,11 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Role
+from agencies.selectors import agencies_of
 from casework.access import parent_case_for_dependent
 from core.fields import normalize_text, validate_one_line
 from core.references import case_id_from_reference
-from referrals.models import Role
-from referrals.selectors import agencies_of
 from returnees.models import (
     MAX_ALIASES,
     NAME_MAX,

@@ -11,8 +11,8 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 
-from referrals.models import AgencyKind, Role
-from referrals.services import agency_create, staff_member_create
+from agencies.models import AgencyKind, Role
+from agencies.services import agency_create, staff_member_create
 from returnees.services import returnee_register
 from tests.factories import PersonDetailsFactory
 

@@ -15,12 +15,13 @@ from django.db import transaction
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from agencies import services as agencies
+from agencies.models import AgencyKind, Role
 from casework import services as casework
 from casework.models import FollowUp
 from casework.reports.services import export_record
 from casework.reports.tasks import run_export
 from referrals import services as referrals
-from referrals.models import AgencyKind, Role
 from returnees.services import family_contact_add
 from tests.casework.helpers import flag, note, triage
 
@@ -333,10 +334,10 @@ def world(cast, register):
     sent = referral("vocational_training")
     referrals.referral_send(actor=cast.social_worker, referral=sent)
     draft = referral("job_placement")
-    agency_c = referrals.agency_create(
+    agency_c = agencies.agency_create(
         actor=None, name="Chuy Social Services", kind=AgencyKind.SOCIAL_SERVICES, region="chuy"
     )
-    referrals.staff_member_create(
+    agencies.staff_member_create(
         actor=None,
         username="chuy.pm",
         password=None,

@@ -21,12 +21,13 @@ from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import formats, timezone
 
+from agencies import services as agencies
+from agencies.models import AgencyKind, Role
 from casework import services as casework
 from casework.access import case_viewer
 from casework.parts import NOBODY, RULES, Part, Rule, part_of
 from casework.reports.selectors import column_keys, columns
 from referrals import services as referrals
-from referrals.models import AgencyKind, Role
 from returnees.models import Returnee
 from returnees.services import family_contact_add
 from tests.casework.helpers import note, triage
@@ -208,12 +209,12 @@ def test_every_export_column_is_in_a_part():
 def marked(cast, register, django_capture_on_commit_callbacks):
     """A case of agency A with a marker in every part, and the readers around it."""
     readers = {name: getattr(cast, name, None) for name in READERS}
-    family_support = referrals.agency_create(
+    family_support = agencies.agency_create(
         actor=None, name="Family Bridge", kind=AgencyKind.FAMILY_SUPPORT, region="bishkek"
     )
 
     def staff(username, role, agency):
-        return referrals.staff_member_create(
+        return agencies.staff_member_create(
             actor=None,
             username=username,
             password=None,

@@ -2,10 +2,10 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency
 from casework.models import Case, CaseStatus, Pathway, RiskCategory
 from casework.reports import selectors
 from casework.selectors import minors_condition
-from referrals.models import Agency
 from returnees.models import Region, Sex
 
 

@@ -4,9 +4,9 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
+from agencies.selectors import staff_language
 from casework.reports import exports, selectors, services
 from casework.reports.filters import ReportFilter
-from referrals.selectors import staff_language
 
 logger = logging.getLogger(__name__)
 

@@ -10,12 +10,13 @@ from django.http import Http404
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
+from agencies import services as agencies
+from agencies.models import AgencyKind, Role
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from casework.access import case_for_user
 from casework.models import Goal
 from referrals import services as referrals
-from referrals.models import AgencyKind, Role
 from tests.conftest import PASSWORD, post_password
 from tests.referrals.helpers import sent
 
@@ -332,10 +333,10 @@ def test_referral_accept_grants_and_complete_revokes_with_who(cast, client_of, r
 
 def test_lead_transfer_moves_grants_and_says_so(cast, register):
     case = register()
-    agency_c = referrals.agency_create(
+    agency_c = agencies.agency_create(
         actor=None, name="Chuy Social Services", kind=AgencyKind.SOCIAL_SERVICES, region="chuy"
     )
-    chuy_pm = referrals.staff_member_create(
+    chuy_pm = agencies.staff_member_create(
         actor=None,
         username="chuy.pm",
         password=None,

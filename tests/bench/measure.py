@@ -25,12 +25,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from agencies.models import Agency
 from casework.models import Case
 from casework.selectors import caseload
 from casework.views import CASELOAD_PAGE_SIZE
 from config.security import second_factor_required
 from core.api import PageNumberPagination
-from referrals.models import Agency
 from returnees.management.commands.seed_demo import AGENCIES
 from tests.conftest import verify_second_factor
 

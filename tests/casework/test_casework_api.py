@@ -8,6 +8,8 @@ from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.models import Role
+from agencies.services import staff_member_create
 from casework import services
 from casework.models import (
     Case,
@@ -20,8 +22,6 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
-from referrals.models import Role
-from referrals.services import staff_member_create
 from tests.casework.test_caseload import SESSION_QUERIES
 
 RATINGS = {

@@ -41,7 +41,7 @@ def test_an_administrator_with_a_second_factor_gets_in(admin_client):
     for name in [
         "admin:auth_user_changelist",
         "admin:auth_group_changelist",
-        "admin:referrals_agency_changelist",
+        "admin:agencies_agency_changelist",
         "admin:axes_accessattempt_changelist",
         "admin:otp_totp_totpdevice_changelist",
     ]:
@@ -120,7 +120,7 @@ def test_the_only_grant_a_person_is_given_in_the_admin_is_the_identified_export(
 
 
 def test_an_agencys_kind_is_set_once(admin_client, cast):
-    page = admin_client.get(reverse("admin:referrals_agency_change", args=[cast.employer.pk]))
+    page = admin_client.get(reverse("admin:agencies_agency_change", args=[cast.employer.pk]))
     assert page.status_code == 200
     assert b'name="kind"' not in page.content
-    assert b'name="kind"' in admin_client.get(reverse("admin:referrals_agency_add")).content
+    assert b'name="kind"' in admin_client.get(reverse("admin:agencies_agency_add")).content

@@ -17,8 +17,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from referrals.models import StaffPreference
-from referrals.services import staff_language_set
+from agencies.models import StaffPreference
+from agencies.services import staff_language_set
 from tests.conftest import PASSWORD, post_password
 
 LANGUAGES = ["ru", "ky"]

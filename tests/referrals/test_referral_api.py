@@ -10,18 +10,13 @@ from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies import services as agencies_services
+from agencies.models import AgencyKind, Role
 from casework.models import Case, CaseGroupObjectPermission, Flag
 from casework.services import flag_resolve
 from core.references import reference_for
 from referrals import services
-from referrals.models import (
-    AgencyKind,
-    ConsentRecord,
-    LeadTransfer,
-    Referral,
-    ReferralEvent,
-    Role,
-)
+from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent
 from tests.casework.helpers import flag
 from tests.casework.test_caseload import SESSION_QUERIES
 from tests.referrals.helpers import accepted, consent, draft, in_a_week, sent
@@ -112,10 +107,10 @@ def case(register):
 @pytest.fixture
 def chui(cast):
     """A third agency and its program manager, to offer a case's lead to."""
-    agency = services.agency_create(
+    agency = agencies_services.agency_create(
         actor=None, name="Chuy Social Services", kind=AgencyKind.SOCIAL_SERVICES, region="chuy"
     )
-    manager = services.staff_member_create(
+    manager = agencies_services.staff_member_create(
         actor=None,
         username="kanat",
         password=None,

@@ -7,10 +7,12 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from agencies import services as agencies_services
+from agencies.models import Role
 from casework import services as casework
 from casework.models import Case, Flag
 from referrals import services
-from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent, Role
+from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent
 from referrals.views import FLAGS_PAGE_SIZE, LIST_PAGE_SIZE
 from tests.casework.helpers import flag, note, triage
 from tests.casework.test_caseload import SESSION_QUERIES
@@ -30,7 +32,7 @@ def admin(cast):
 @pytest.fixture
 def employer_manager(cast):
     """A program manager at the employer: the one who answers a lead transfer offered there."""
-    return services.staff_member_create(
+    return agencies_services.staff_member_create(
         actor=None,
         username="kanykei",
         password="correct-horse-battery",

@@ -8,17 +8,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.models import Agency, AgencyKind, Role
+from agencies.services import agency_create, staff_member_create
 from casework.models import Case
-from referrals.models import Agency, AgencyKind, Role, ServiceType, ShareScope
+from referrals.models import ServiceType, ShareScope
 from referrals.services import (
-    agency_create,
     agency_set_jurisdiction,
     consent_record,
     referral_accept,
     referral_create,
     referral_progress,
     referral_send,
-    staff_member_create,
 )
 from returnees.demo import DemoAgencies, seed_caseload
 from returnees.models import Region

@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from agencies import services as agencies
+from agencies.models import Role
 from casework import services as casework
 from referrals import services as referrals
-from referrals.models import Role
 from tests.casework.helpers import flag, note, triage
 
 IDENTITY = {
@@ -85,7 +86,7 @@ def program(cast, register):
         actor=sw, case=closed, reason="reintegrated", note="", expected_version=closed.version
     )
 
-    formula_worker = referrals.staff_member_create(
+    formula_worker = agencies.staff_member_create(
         actor=None,
         username="@SUM",
         password=None,

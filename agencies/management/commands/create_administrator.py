@@ -11,8 +11,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.models import Role
-from referrals.services import staff_member_create
+from agencies.models import Role
+from agencies.services import staff_member_create
 
 
 class Command(BaseCommand):

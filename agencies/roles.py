@@ -11,7 +11,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS
 
-from referrals.models import Role
+from agencies.models import Role
 
 _CASE_WORK = [
     "returnees.add_returnee",
@@ -79,9 +79,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
-        "referrals.view_agency",
-        "referrals.add_agency",
-        "referrals.change_agency",
+        "agencies.view_agency",
+        "agencies.add_agency",
+        "agencies.change_agency",
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "axes.view_accesslog",

@@ -4,9 +4,9 @@ from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import Agency
-from referrals.roles import PERSON_PERMISSIONS
-from referrals.services import agency_create
+from agencies.models import Agency
+from agencies.roles import PERSON_PERMISSIONS
+from agencies.services import agency_create
 
 
 @admin.register(Agency)

@@ -1,8 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Role
 from casework.models import Notification
-from referrals.models import Role
 
 # (url name, label, model permission that shows the link)
 _NAVIGATION = (
