@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -10,9 +9,6 @@ class AgenciesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="agencies.sync_roles")
-        from config.language import on_sign_in
-
-        user_logged_in.connect(on_sign_in, dispatch_uid="agencies.staff_language")
 
 
 def _sync_roles(sender, using, apps=None, **kwargs):

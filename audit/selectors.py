@@ -6,7 +6,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from casework.models import Case
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -29,7 +28,12 @@ def search_events(
     """
     events = AuditEvent.objects.all()
     if case_id is not None:
-        returnee = Case.objects.filter(pk=case_id).values("returnee_id")[:1]
+        # The case's own creation event names its returnee (audit/migrations/0002_triggers.py).
+        returnee = (
+            AuditEvent.objects.filter(case_id=case_id, returnee_id__isnull=False)
+            .order_by("pk")
+            .values("returnee_id")[:1]
+        )
         events = events.filter(Q(case_id=case_id) | Q(returnee_id=returnee))
     if username:
         # A failed sign-in has no actor: the name that was tried is in its detail.

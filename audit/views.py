@@ -1,4 +1,4 @@
-"""The auditor's pages, and a case's own access log for its program manager.
+"""The auditor's pages (a case's own access log is a case page: casework.views).
 
 Neither page shows case content: events carry ids, usernames, agencies,
 addresses and, for changes, the names of the fields that changed — never
@@ -6,36 +6,22 @@ their values (the trail keeps them for an investigation; see docs/audit.md).
 """
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from agencies.access import is_member
 from agencies.models import Agency
-from audit import middleware, selectors
+from audit import selectors
 from audit.forms import EventSearchForm
 from audit.models import AuditAction
-from audit.services import audit_refusal
-from casework.access import CHANGE, case_for_user
-from casework.models import Case
-from core.references import reference_for
 
 PAGE_SIZE = 50
 AUDITOR_PERMISSION = "audit.view_auditevent"
 ACCESS_LOG_PERMISSION = "audit.view_case_access_log"
 
 
-def home(request):
-    """Where signing in lands: the auditor (no caseload) on the trail, everyone else on cases."""
-    user = request.user
-    if user.has_perm(AUDITOR_PERMISSION) and not user.has_perm("casework.view_case"):
-        return redirect("audit:events")
-    return redirect("casework:caseload")
-
-
-def _page(request, events, agencies: dict[int, str]):
+def event_page(request, events, agencies: dict[int, str]):
+    """One page of events, each with its agency's name, and the query without the page."""
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     for event in page.object_list:
@@ -65,43 +51,9 @@ def events(request):
         found = selectors.search_events().none()
     else:
         found = selectors.search_events()
-    page, query = _page(request, found, agencies)
+    page, query = event_page(request, found, agencies)
     return render(
         request,
         "audit/events.html",
         {"form": form, "page": page, "query": query, "agencies": agencies, "Action": AuditAction},
-    )
-
-
-@login_required
-@require_GET
-def case_access_log(request, case_id: int):
-    """Who accessed this case: any case for the auditor, the lead agency's cases for its PM."""
-    user = request.user
-    if user.has_perm(AUDITOR_PERMISSION):
-        if not Case.objects.filter(pk=case_id).exists():
-            raise Http404
-    elif user.has_perm(ACCESS_LOG_PERMISSION):
-        case = case_for_user(user, case_id, CHANGE)
-        if not is_member(user, case.lead_agency_id):
-            audit_refusal(object_type="casework.case", object_id=case_id, case_id=case_id)
-            raise Http404
-    else:
-        raise PermissionDenied
-    if (state := middleware.current()) is not None:
-        state.read_action = AuditAction.ACCESS_LOG_VIEWED
-    agencies = dict(Agency.objects.values_list("pk", "name"))
-    page, query = _page(request, selectors.case_access_log(case_id), agencies)
-    return render(
-        request,
-        "audit/case_access_log.html",
-        {
-            "reference": reference_for(case_id),
-            "case_id": case_id,
-            "page": page,
-            "query": query,
-            "agencies": agencies,
-            "Action": AuditAction,
-            "is_auditor": user.has_perm(AUDITOR_PERMISSION),
-        },
     )

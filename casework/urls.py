@@ -37,6 +37,7 @@ urlpatterns = [
         views.followup_complete,
         name="followup_complete",
     ),
+    path("<int:case_id>/access-log/", views.case_access_log, name="case_access_log"),
 ]
 
 urlpatterns += report_urlpatterns

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,8 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.access import is_member
+from agencies.models import Agency
+from audit import middleware as audit_middleware
+from audit import selectors as audit_selectors
+from audit import views as audit_views
+from audit.models import AuditAction
+from audit.services import audit_refusal
 from casework import services
-from casework.access import case_part_for_user, case_viewer, note_to_amend
+from casework.access import CHANGE, case_for_user, case_part_for_user, case_viewer, note_to_amend
 from casework.filters import CaseFilter
 from casework.forms import (
     CloseForm,
@@ -54,6 +60,7 @@ from casework.selectors import (
     triage_history,
 )
 from casework.selectors import caseload as caseload_selector
+from core.references import reference_for
 from referrals.selectors import case_referral_panel
 
 CASELOAD_PAGE_SIZE = 25
@@ -757,3 +764,39 @@ def notifications(request):
         return redirect("notifications")
     page = Paginator(mine.select_related("case", "flag"), 50).get_page(request.GET.get("page"))
     return render(request, "casework/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def case_access_log(request, case_id: int):
+    """Who accessed this case: any case for the auditor, the lead agency's cases for its PM."""
+    user = request.user
+    if user.has_perm(audit_views.AUDITOR_PERMISSION):
+        if not Case.objects.filter(pk=case_id).exists():
+            raise Http404
+    elif user.has_perm(audit_views.ACCESS_LOG_PERMISSION):
+        case = case_for_user(user, case_id, CHANGE)
+        if not is_member(user, case.lead_agency_id):
+            audit_refusal(object_type="casework.case", object_id=case_id, case_id=case_id)
+            raise Http404
+    else:
+        raise PermissionDenied
+    if (state := audit_middleware.current()) is not None:
+        state.read_action = AuditAction.ACCESS_LOG_VIEWED
+    agencies = dict(Agency.objects.values_list("pk", "name"))
+    page, query = audit_views.event_page(
+        request, audit_selectors.case_access_log(case_id), agencies
+    )
+    return render(
+        request,
+        "audit/case_access_log.html",
+        {
+            "reference": reference_for(case_id),
+            "case_id": case_id,
+            "page": page,
+            "query": query,
+            "agencies": agencies,
+            "Action": AuditAction,
+            "is_auditor": user.has_perm(audit_views.AUDITOR_PERMISSION),
+        },
+    )

@@ -17,7 +17,7 @@ def remember_in_session(session, language: str) -> None:
 
 
 def on_sign_in(sender, request, user, **kwargs):
-    """Connected to user_logged_in (referrals.apps): copies the stored choice into the session."""
+    """Connected to user_logged_in (config.apps): copies the stored choice into the session."""
     from agencies.selectors import staff_language
 
     if request is None or not hasattr(request, "session"):

@@ -4,7 +4,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from two_factor import views as tf_views
 
-from audit import views as audit_views
 from casework.views import notification_preferences, notifications
 from config.accounts import (
     AccountSecurityView,
@@ -15,6 +14,7 @@ from config.accounts import (
     language_set,
 )
 from config.health import healthz
+from config.views import home
 
 # django-two-factor-auth's views under its own namespace (its views reverse these
 # names), with our sign-in and a disable view that mandatory roles cannot use.
@@ -48,7 +48,7 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
-    path("", audit_views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include(two_factor_urlpatterns)),

@@ -245,7 +245,7 @@ MATRIX = {
     "api-lead-transfer-decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
     # The audit trail.
     "audit:events": ("get", AUDITOR_ONLY, []),
-    "audit:case_access_log": ("get", ACCESS_LOG, ["case_id"]),
+    "casework:case_access_log": ("get", ACCESS_LOG, ["case_id"]),
 }
 
 URL_KWARGS = {
@@ -443,7 +443,7 @@ def test_the_administrator_reads_no_case_trail_or_report(cast, client_of, world)
         ("casework:case_detail", {"case_id": world["case_id"]}),
         ("api-case-detail", {"case_id": world["case_id"]}),
         ("audit:events", {}),
-        ("audit:case_access_log", {"case_id": world["case_id"]}),
+        ("casework:case_access_log", {"case_id": world["case_id"]}),
         ("casework:report", {}),
         ("api-report-rows", {}),
         ("returnees:duplicate_check", {}),

@@ -105,7 +105,7 @@ CASE_URLS = {
     "referrals:referral_new": "page",
     "referrals:consent_new": "page",
     "referrals:transfer_offer": "page",
-    "audit:case_access_log": "audit",
+    "casework:case_access_log": "audit",
     "api-case-detail": "api",
     "api-case-timeline": "timeline",
     "api-case-notes": "api",

@@ -18,7 +18,7 @@ EVENTS = reverse("audit:events")
 
 
 def access_log(case):
-    return reverse("audit:case_access_log", args=[case.pk])
+    return reverse("casework:case_access_log", args=[case.pk])
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_others_do_not_get_the_access_log(cast, client_of, trail):
 
 
 def test_auditor_gets_404_for_a_case_that_does_not_exist(cast, client_of):
-    response = client_of(cast.auditor).get(reverse("audit:case_access_log", args=[987654]))
+    response = client_of(cast.auditor).get(reverse("casework:case_access_log", args=[987654]))
     assert response.status_code == 404
 
 
