@@ -6,7 +6,6 @@ their values (the trail keeps them for an investigation; see docs/audit.md).
 """
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -14,6 +13,7 @@ from agencies.models import Agency
 from audit import selectors
 from audit.forms import EventSearchForm
 from audit.models import AuditAction
+from core.pages import page_of
 
 PAGE_SIZE = 50
 AUDITOR_PERMISSION = "audit.view_auditevent"
@@ -22,13 +22,11 @@ ACCESS_LOG_PERMISSION = "audit.view_case_access_log"
 
 def event_page(request, events, agencies: dict[int, str]):
     """One page of events, each with its agency's name, and the query without the page."""
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = page_of(request, events, PAGE_SIZE)
     page.object_list = list(page.object_list)
     for event in page.object_list:
         event.agency_name = agencies.get(event.agency_id, "")
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+    return page, query
 
 
 @login_required

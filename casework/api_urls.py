@@ -7,6 +7,7 @@ CASE = "cases/<int:case_id>/"
 
 urlpatterns = [
     path("cases/", apis.CaseListApi.as_view(), name="api-case-list"),
+    path("flags/board/", apis.FlagBoardApi.as_view(), name="api-flags-board"),
     path(CASE, apis.CaseDetailApi.as_view(), name="api-case-detail"),
     path(f"{CASE}triage/", apis.TriageApi.as_view(), name="api-case-triage"),
     path(

@@ -57,6 +57,7 @@ from casework.parts import ANY_NOTE, EVERY_READER, PART_OF_FIELD, RULES, Part, p
 from casework.selectors import (
     TimelineKind,
     caseload,
+    flags_board,
     flags_of,
     goals_of,
     notes_visible_to,
@@ -71,7 +72,7 @@ from core.fields import (
     OneLineSerializerField,
     PlausibleDateSerializerField,
 )
-from returnees.models import Returnee
+from returnees.models import Region, Returnee
 
 # --- Shared output pieces -------------------------------------------------------------
 
@@ -1065,3 +1066,57 @@ class TimelineApi(CaseActionApi):
         page = paginator.paginate_queryset(rows, request, view=self)
         entries = [TIMELINE_OUTPUT[entry["kind"]](entry).data for entry in timeline_entries(page)]
         return paginator.get_paginated_response(entries)
+
+
+class FlagBoardOutput(serializers.ModelSerializer):
+    """An open or acknowledged flag, with the case it is on (the board's readers see it)."""
+
+    case_id = serializers.IntegerField(read_only=True)
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    person_name = serializers.CharField(source="case.returnee.full_name", read_only=True)
+    region = serializers.ChoiceField(
+        choices=Region.choices, source="case.returnee.region", read_only=True
+    )
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "case_id",
+            "case_reference",
+            "person_name",
+            "region",
+            "category",
+            "severity",
+            "source",
+            "description",
+            "status",
+            "raised_at",
+        ]
+
+
+class FlagBoardQuery(serializers.Serializer):
+    region = serializers.ChoiceField(choices=Region.choices, required=False)
+    category = serializers.ChoiceField(choices=FlagCategory.choices, required=False)
+    source = serializers.ChoiceField(choices=FlagSource.choices, required=False)
+
+
+class FlagBoardApi(generics.ListAPIView):
+    """Unresolved flags the caller may see: most severe first, then oldest first.
+
+    Acknowledge or resolve one at /api/cases/{case_id}/flags/{id}/….
+    """
+
+    serializer_class = FlagBoardOutput
+    permission_classes = [require_model_permission("casework.view_flag")]
+    pagination_class = PageNumberPagination
+    filter_backends = []
+
+    @extend_schema(parameters=[FlagBoardQuery])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = FlagBoardQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return flags_board(self.request.user, **query.validated_data)

@@ -8,6 +8,8 @@ from casework.models import (
     ClosureReason,
     CustodyEpisode,
     Flag,
+    FlagCategory,
+    FlagSource,
     Goal,
     GoalStatus,
     Note,
@@ -17,6 +19,7 @@ from casework.models import (
     TriageAssessment,
 )
 from core.fields import MultiLineFormField, PlausibleDateFormField
+from returnees.models import Region
 
 
 class DateInput(forms.DateInput):
@@ -194,4 +197,18 @@ class EmailPreferencesForm(forms.Form):
         choices=NotificationKind.choices,
         required=False,  # every box unticked: no email at all
         widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class FlagsBoardFilterForm(forms.Form):
+    region = forms.ChoiceField(
+        label=_("Region"), required=False, choices=[("", _("Any region")), *Region.choices]
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", _("Any category")), *FlagCategory.choices],
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("Any source")), *FlagSource.choices]
     )

@@ -6,20 +6,22 @@ from django.db.models.functions import ExtractDay, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.access import CaseViewer, cases_for_user
+from casework.access import CaseViewer, audience_condition, cases_for_user
 from casework.models import (
     INDICATORS,
     Case,
     CaseStatusChange,
     Flag,
     FlagEvent,
+    FlagStatus,
     Goal,
     GoalRevision,
     Note,
     Review,
+    Severity,
     TriageAssessment,
 )
-from casework.parts import Part
+from casework.parts import RULES, Part
 from core.references import case_id_from_reference, reference_for
 from referrals.models import Referral, ReferralEvent
 from returnees.models import ADULT_AGE
@@ -264,4 +266,40 @@ def overdue_referral_cases(cases: QuerySet[Case], today) -> list[int]:
         .order_by("case_id")
         .values_list("case_id", flat=True)
         .distinct()
+    )
+
+
+SEVERITY_ORDER = models.Case(
+    models.When(severity=Severity.URGENT, then=models.Value(0)),
+    models.When(severity=Severity.CONCERN, then=models.Value(1)),
+    default=models.Value(2),
+    output_field=models.IntegerField(),
+)
+
+
+def flags_board(
+    user,
+    region: str | None = None,
+    category: str | None = None,
+    source: str | None = None,
+) -> QuerySet[Flag]:
+    """Unresolved flags the user may see: most severe first, then oldest first.
+
+    Flags are read by the audience of the flags part (casework/parts.py): the case
+    team and police liaisons on cases they see; not a partner holding a referral.
+    """
+    if not (user.is_authenticated and user.is_active and user.has_perm("casework.view_flag")):
+        return Flag.objects.none()
+    visible = audience_condition(user, RULES[Part.FLAGS].read, case_ref="case")
+    flags = Flag.objects.filter(visible).exclude(status=FlagStatus.RESOLVED)
+    if region:
+        flags = flags.filter(case__returnee__region=region)
+    if category:
+        flags = flags.filter(category=category)
+    if source:
+        flags = flags.filter(source=source)
+    return (
+        flags.select_related("case", "case__returnee")
+        .annotate(severity_order=SEVERITY_ORDER)
+        .order_by("severity_order", "raised_at", "pk")
     )

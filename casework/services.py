@@ -19,8 +19,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.models import Role
+from agencies.models import Agency, AgencyKind, Role
 from casework.access import CHANGE, VIEW
+from casework.grants import (
+    LEAD_PERMISSIONS,
+    POLICE_PERMISSIONS,
+    police_condition,
+    sync_case_grants,
+    sync_police_grants,
+)
 from casework.models import (
     INDICATORS,
     NOTE_AMEND_WINDOW_HOURS,
@@ -51,8 +58,7 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
-from referrals.grants import LEAD_PERMISSIONS
-from referrals.services import police_sync_for_case
+from returnees.models import Region
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -216,7 +222,7 @@ def _apply_triage(case: Case, assessment: TriageAssessment) -> None:
     case.next_review_on = next_review_date(case, after=timezone.localdate())
     _save(case, ["category", "pathway", "pathway_override_reason", "next_review_on"])
     # The category decides which police units see the case (referrals.grants).
-    police_sync_for_case(case=case)
+    sync_police_grants(case)
 
 
 @transaction.atomic
@@ -568,7 +574,7 @@ def flag_raise(
     flag.save()
     _flag_event(flag, actor)
     # An open flag brings the case into its police units' view, before they are notified.
-    police_sync_for_case(case=case)
+    sync_police_grants(case)
     if severity == Severity.URGENT:
         recipients = {u.pk: u for u in police_liaisons_of(case)}
         if case.assigned_worker_id:
@@ -620,7 +626,7 @@ def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
     flag.full_clean(exclude=["case", "raised_by"])
     flag.save(update_fields=["status", "resolution_note"])
     _flag_event(flag, actor, note=flag.resolution_note)
-    police_sync_for_case(case=case)
+    sync_police_grants(case)
     return flag
 
 
@@ -779,3 +785,72 @@ def email_preferences_set(*, actor, enabled: dict[str, bool]) -> None:
         EmailPreference.objects.update_or_create(
             user=actor, kind=kind, defaults={"send_email": send}
         )
+
+
+# --- Police jurisdiction -------------------------------------------------------------
+
+
+@transaction.atomic
+def agency_set_jurisdiction(*, actor, agency: Agency, regions: Sequence[str]) -> Agency:
+    """Set the regions a police agency covers, and bring its grants in line.
+
+    Every case in a region that was added or removed is locked first (one
+    statement), so a concurrent triage or flag on such a case, which re-applies
+    the police rule with the jurisdiction it read, either finishes before this
+    recomputes the case or waits for it to commit — never leaves a stale grant.
+    Only the cases the rule can concern are then recomputed.
+    """
+    _require(actor, "agencies.change_agency")
+    if isinstance(regions, str) or any(r not in Region.values for r in regions):
+        raise ValidationError({"jurisdiction": _("Choose regions from the list.")})
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if regions and agency.kind != AgencyKind.POLICE:
+        raise ValidationError({"jurisdiction": _("Only police agencies have a jurisdiction.")})
+    old, new = set(agency.jurisdiction), set(regions)
+    agency.jurisdiction = [r for r in Region.values if r in new]
+    agency.save(update_fields=["jurisdiction"])
+    changed = old ^ new
+    if not changed:
+        return agency
+    in_changed_regions = Case.objects.filter(returnee__region__in=changed)
+    list(in_changed_regions.order_by("pk").select_for_update(of=("self",)).values_list("pk"))
+    # Cases the police rule now covers get the police permissions in one bulk
+    # insert (whatever else the agency holds there stays justified). Only cases
+    # where it holds grants the rule no longer covers are recomputed one by one.
+    covered = in_changed_regions.filter(returnee__region__in=new).filter(police_condition())
+    permissions = list(
+        Permission.objects.filter(
+            content_type__app_label="casework", codename__in=POLICE_PERMISSIONS
+        )
+    )
+    agency_grants = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id)
+    before = agency_grants.count()
+    CaseGroupObjectPermission.objects.bulk_create(
+        [
+            CaseGroupObjectPermission(
+                group_id=agency.group_id, permission=permission, content_object_id=case_id
+            )
+            for case_id in covered.values_list("pk", flat=True).iterator(chunk_size=5000)
+            for permission in permissions
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    added, removed = agency_grants.count() - before, 0
+    held = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id).values(
+        "content_object_id"
+    )
+    uncovered = in_changed_regions.filter(pk__in=held).exclude(pk__in=covered.values("pk"))
+    for case in uncovered.order_by("pk"):
+        case_added, case_removed = sync_case_grants(case, agency)
+        added, removed = added + case_added, removed + case_removed
+    logger.info(
+        "jurisdiction set agency_id=%s regions_changed=%s grants_added=%s grants_removed=%s "
+        "actor_id=%s",
+        agency.pk,
+        len(changed),
+        added,
+        removed,
+        actor.pk,
+    )
+    return agency

@@ -7,6 +7,7 @@ app_name = "casework"
 
 urlpatterns = [
     path("", views.caseload, name="caseload"),
+    path("flags/", views.flags_board, name="flags_board"),
     path("<int:case_id>/", views.case_detail, name="case_detail"),
     path("<int:case_id>/timeline/", views.case_timeline, name="timeline"),
     path("<int:case_id>/triage/", views.triage_new, name="triage_new"),

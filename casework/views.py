@@ -27,6 +27,7 @@ from casework.forms import (
     EmailPreferencesForm,
     FlagForm,
     FlagResolveForm,
+    FlagsBoardFilterForm,
     FollowUpForm,
     GoalForm,
     GoalUpdateForm,
@@ -41,6 +42,7 @@ from casework.forms import (
 from casework.models import (
     INDICATORS,
     Case,
+    Flag,
     FlagStatus,
     Notification,
     NotificationKind,
@@ -60,6 +62,8 @@ from casework.selectors import (
     triage_history,
 )
 from casework.selectors import caseload as caseload_selector
+from casework.selectors import flags_board as flags_board_selector
+from core.pages import page_of
 from core.references import reference_for
 from referrals.selectors import case_referral_panel
 
@@ -799,4 +803,26 @@ def case_access_log(request, case_id: int):
             "Action": AuditAction,
             "is_auditor": user.has_perm(audit_views.AUDITOR_PERMISSION),
         },
+    )
+
+
+FLAGS_PAGE_SIZE = 50
+
+
+@login_required
+@permission_required("casework.view_flag", raise_exception=True)
+@require_GET
+def flags_board(request):
+    form = FlagsBoardFilterForm(request.GET)
+    if form.is_valid():
+        flags = flags_board_selector(
+            request.user, **{k: v or None for k, v in form.cleaned_data.items()}
+        )
+    else:
+        flags = Flag.objects.none()
+    page, query = page_of(request, flags, FLAGS_PAGE_SIZE)
+    return render(
+        request,
+        "casework/flags_board.html",
+        {"form": form, "page": page, "query": query, "here": request.get_full_path()},
     )

@@ -10,7 +10,7 @@ _NAVIGATION = (
     ("returnees:intake", _("Register a returnee"), "returnees.add_returnee"),
     ("referrals:inbox", _("Inbox"), "referrals.view_referral"),
     ("referrals:outgoing", _("Sent referrals"), "referrals.add_referral"),
-    ("referrals:flags_board", _("Flags board"), "casework.view_flag"),
+    ("casework:flags_board", _("Flags board"), "casework.view_flag"),
     ("audit:events", _("Audit trail"), "audit.view_auditevent"),
     ("casework:dashboard", _("Dashboard"), "casework.view_caseload_report"),
     ("casework:report", _("Reports"), "casework.view_caseload_report"),

@@ -22,7 +22,6 @@ urlpatterns = [
     path(f"{REFERRAL}complete/", apis.ReferralCompleteApi.as_view(), name="api-referral-complete"),
     path(f"{REFERRAL}cancel/", apis.ReferralCancelApi.as_view(), name="api-referral-cancel"),
     path(f"{REFERRAL}revoke/", apis.ReferralRevokeApi.as_view(), name="api-referral-revoke"),
-    path("flags/board/", apis.FlagBoardApi.as_view(), name="api-flags-board"),
     path(
         f"{TRANSFER}accept/", apis.LeadTransferAcceptApi.as_view(), name="api-lead-transfer-accept"
     ),

@@ -1,4 +1,4 @@
-"""The JSON API of referrals, consent, lead transfers and the flags board.
+"""The JSON API of referrals, consent and lead transfers.
 
 One view per operation, explicit input and output. Each view checks the role
 (a model permission) first — 403, before anything is looked up — then loads
@@ -30,7 +30,7 @@ from rest_framework.response import Response
 from agencies.models import Agency
 from audit.services import audit_case_read
 from casework.apis import CaseActionApi, PersonNameField
-from casework.models import LONG_TEXT_MAX, Flag, FlagCategory, FlagSource
+from casework.models import LONG_TEXT_MAX
 from casework.parts import Part
 from core.api import PageNumberPagination, require_model_permission
 from core.fields import (
@@ -62,13 +62,11 @@ from referrals.models import (
 )
 from referrals.selectors import (
     consents_of,
-    flags_board,
     incoming_referrals,
     outgoing_referrals,
     overdue_responses,
     referrals_of_case,
 )
-from returnees.models import Region
 
 # --- Output ---------------------------------------------------------------------------
 
@@ -259,33 +257,6 @@ class LeadTransferOutput(CaseRefMixin, serializers.ModelSerializer):
             "offered_at",
             "decided_by",
             "decided_at",
-        ]
-
-
-class FlagBoardOutput(serializers.ModelSerializer):
-    """An open or acknowledged flag, with the case it is on (the board's readers see it)."""
-
-    case_id = serializers.IntegerField(read_only=True)
-    case_reference = serializers.CharField(source="case.reference", read_only=True)
-    person_name = serializers.CharField(source="case.returnee.full_name", read_only=True)
-    region = serializers.ChoiceField(
-        choices=Region.choices, source="case.returnee.region", read_only=True
-    )
-
-    class Meta:
-        model = Flag
-        fields = [
-            "id",
-            "case_id",
-            "case_reference",
-            "person_name",
-            "region",
-            "category",
-            "severity",
-            "source",
-            "description",
-            "status",
-            "raised_at",
         ]
 
 
@@ -675,33 +646,6 @@ class ReferralSentApi(ReferralListApi):
         user = self.request.user
         referrals = overdue_responses(user) if self.query()["overdue"] else outgoing_referrals(user)
         return with_case_visibility(referrals, user)
-
-
-class FlagBoardQuery(serializers.Serializer):
-    region = serializers.ChoiceField(choices=Region.choices, required=False)
-    category = serializers.ChoiceField(choices=FlagCategory.choices, required=False)
-    source = serializers.ChoiceField(choices=FlagSource.choices, required=False)
-
-
-class FlagBoardApi(generics.ListAPIView):
-    """Unresolved flags the caller may see: most severe first, then oldest first.
-
-    Acknowledge or resolve one at /api/cases/{case_id}/flags/{id}/….
-    """
-
-    serializer_class = FlagBoardOutput
-    permission_classes = [require_model_permission("casework.view_flag")]
-    pagination_class = PageNumberPagination
-    filter_backends = []
-
-    @extend_schema(parameters=[FlagBoardQuery])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        query = FlagBoardQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return flags_board(self.request.user, **query.validated_data)
 
 
 # --- Lead agency transfer -------------------------------------------------------------

@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from casework.forms import DateInput, long_text
-from casework.models import FlagCategory, FlagSource
 from core.fields import OneLineFormField, PlausibleDateFormField
 from referrals.models import (
     ConsentDecision,
@@ -12,7 +11,6 @@ from referrals.models import (
     ServiceType,
     ShareScope,
 )
-from returnees.models import Region
 
 
 class ScopeWidget(forms.CheckboxSelectMultiple):
@@ -147,17 +145,3 @@ class InboxFilterForm(forms.Form):
 
 class OutgoingFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Only overdue answers"), required=False)
-
-
-class FlagsBoardFilterForm(forms.Form):
-    region = forms.ChoiceField(
-        label=_("Region"), required=False, choices=[("", _("Any region")), *Region.choices]
-    )
-    category = forms.ChoiceField(
-        label=_("Category"),
-        required=False,
-        choices=[("", _("Any category")), *FlagCategory.choices],
-    )
-    source = forms.ChoiceField(
-        label=_("Source"), required=False, choices=[("", _("Any source")), *FlagSource.choices]
-    )

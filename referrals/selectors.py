@@ -1,10 +1,8 @@
-from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from agencies.selectors import agencies_of
 from casework.access import audience_condition
-from casework.models import Flag, FlagStatus, Severity
 from casework.parts import RULES, Part
 from referrals.models import (
     ACTIVE_STATUSES,
@@ -120,41 +118,6 @@ def shared_scope_for(user, case) -> set[ShareScope]:
 
 
 # --- Flags board ------------------------------------------------------------------------
-
-SEVERITY_ORDER = models.Case(
-    models.When(severity=Severity.URGENT, then=models.Value(0)),
-    models.When(severity=Severity.CONCERN, then=models.Value(1)),
-    default=models.Value(2),
-    output_field=models.IntegerField(),
-)
-
-
-def flags_board(
-    user,
-    region: str | None = None,
-    category: str | None = None,
-    source: str | None = None,
-) -> QuerySet[Flag]:
-    """Unresolved flags the user may see: most severe first, then oldest first.
-
-    Flags are read by the audience of the flags part (casework/parts.py): the case
-    team and police liaisons on cases they see; not a partner holding a referral.
-    """
-    if not (user.is_authenticated and user.is_active and user.has_perm("casework.view_flag")):
-        return Flag.objects.none()
-    visible = audience_condition(user, RULES[Part.FLAGS].read, case_ref="case")
-    flags = Flag.objects.filter(visible).exclude(status=FlagStatus.RESOLVED)
-    if region:
-        flags = flags.filter(case__returnee__region=region)
-    if category:
-        flags = flags.filter(category=category)
-    if source:
-        flags = flags.filter(source=source)
-    return (
-        flags.select_related("case", "case__returnee")
-        .annotate(severity_order=SEVERITY_ORDER)
-        .order_by("severity_order", "raised_at", "pk")
-    )
 
 
 def case_referral_panel(case) -> dict:

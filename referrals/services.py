@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,13 +19,10 @@ from django.utils.translation import gettext as _
 
 from agencies.access import require_member
 from agencies.models import Agency, AgencyKind
-from casework.models import Case, CaseGroupObjectPermission, CaseStatus, CaseUserObjectPermission
-from referrals.grants import (
-    POLICE_PERMISSIONS,
-    police_condition,
+from casework.grants import (
     sync_case_grants,
-    sync_police_grants,
 )
+from casework.models import Case, CaseStatus, CaseUserObjectPermission
 from referrals.models import (
     ACTIVE_STATUSES,
     ConsentDecision,
@@ -43,7 +39,6 @@ from referrals.models import (
     normalised_scope,
 )
 from referrals.selectors import consent_covering
-from returnees.models import Region
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -605,78 +600,3 @@ def lead_transfer_cancel(*, actor, transfer: LeadTransfer) -> LeadTransfer:
 
 
 # --- Police jurisdiction ----------------------------------------------------------------
-
-
-@transaction.atomic
-def police_sync_for_case(*, case: Case) -> None:
-    """Re-apply the police rule to a case after its category or open flags changed.
-
-    Casework calls this inside its own transaction, with the case already locked.
-    """
-    sync_police_grants(case)
-
-
-@transaction.atomic
-def agency_set_jurisdiction(*, actor, agency: Agency, regions: Sequence[str]) -> Agency:
-    """Set the regions a police agency covers, and bring its grants in line.
-
-    Every case in a region that was added or removed is locked first (one
-    statement), so a concurrent triage or flag on such a case, which re-applies
-    the police rule with the jurisdiction it read, either finishes before this
-    recomputes the case or waits for it to commit — never leaves a stale grant.
-    Only the cases the rule can concern are then recomputed.
-    """
-    _require(actor, "agencies.change_agency")
-    if isinstance(regions, str) or any(r not in Region.values for r in regions):
-        raise ValidationError({"jurisdiction": _("Choose regions from the list.")})
-    agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    if regions and agency.kind != AgencyKind.POLICE:
-        raise ValidationError({"jurisdiction": _("Only police agencies have a jurisdiction.")})
-    old, new = set(agency.jurisdiction), set(regions)
-    agency.jurisdiction = [r for r in Region.values if r in new]
-    agency.save(update_fields=["jurisdiction"])
-    changed = old ^ new
-    if not changed:
-        return agency
-    in_changed_regions = Case.objects.filter(returnee__region__in=changed)
-    list(in_changed_regions.order_by("pk").select_for_update(of=("self",)).values_list("pk"))
-    # Cases the police rule now covers get the police permissions in one bulk
-    # insert (whatever else the agency holds there stays justified). Only cases
-    # where it holds grants the rule no longer covers are recomputed one by one.
-    covered = in_changed_regions.filter(returnee__region__in=new).filter(police_condition())
-    permissions = list(
-        Permission.objects.filter(
-            content_type__app_label="casework", codename__in=POLICE_PERMISSIONS
-        )
-    )
-    agency_grants = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id)
-    before = agency_grants.count()
-    CaseGroupObjectPermission.objects.bulk_create(
-        [
-            CaseGroupObjectPermission(
-                group_id=agency.group_id, permission=permission, content_object_id=case_id
-            )
-            for case_id in covered.values_list("pk", flat=True).iterator(chunk_size=5000)
-            for permission in permissions
-        ],
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
-    added, removed = agency_grants.count() - before, 0
-    held = CaseGroupObjectPermission.objects.filter(group_id=agency.group_id).values(
-        "content_object_id"
-    )
-    uncovered = in_changed_regions.filter(pk__in=held).exclude(pk__in=covered.values("pk"))
-    for case in uncovered.order_by("pk"):
-        case_added, case_removed = sync_case_grants(case, agency)
-        added, removed = added + case_added, removed + case_removed
-    logger.info(
-        "jurisdiction set agency_id=%s regions_changed=%s grants_added=%s grants_removed=%s "
-        "actor_id=%s",
-        agency.pk,
-        len(changed),
-        added,
-        removed,
-        actor.pk,
-    )
-    return agency

@@ -35,5 +35,4 @@ urlpatterns = [
         name="transfer_withdraw",
     ),
     # Police liaisons and case teams.
-    path("flags/", views.flags_board, name="flags_board"),
 ]

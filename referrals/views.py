@@ -10,7 +10,6 @@ while the referral is active and the case visible. Anything else is a 404.
 import datetime
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.selectors import agencies_of
 from casework.access import case_part_for_user, case_viewer
-from casework.models import Flag
 from casework.parts import Part
 from casework.views import perform_form_action as _perform
+from core.pages import page_of
 from referrals import services
 from referrals.access import (
     OFFERED,
@@ -36,7 +35,6 @@ from referrals.access import (
 from referrals.forms import (
     ConfirmForm,
     ConsentForm,
-    FlagsBoardFilterForm,
     InboxFilterForm,
     OutcomeForm,
     OutgoingFilterForm,
@@ -62,12 +60,8 @@ from referrals.selectors import (
     outgoing_referrals,
     overdue_responses,
 )
-from referrals.selectors import (
-    flags_board as flags_board_selector,
-)
 
 LIST_PAGE_SIZE = 25
-FLAGS_PAGE_SIZE = 50
 DEFAULT_ANSWER_DAYS = 14
 METHODS = ["GET", "POST"]
 
@@ -75,13 +69,6 @@ METHODS = ["GET", "POST"]
 def _posted(request):
     """The form data of a POST, even an empty one (a bare confirmation); None for a GET."""
     return request.POST if request.method == "POST" else None
-
-
-def _page(request, queryset, size: int):
-    page = Paginator(queryset, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 def _transfers_offered_to(user) -> QuerySet[LeadTransfer]:
@@ -111,7 +98,7 @@ def inbox(request):
         referrals = incoming_referrals(request.user, form.cleaned_data["status"] or None)
     else:
         referrals = Referral.objects.none()
-    page, query = _page(request, with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
+    page, query = page_of(request, with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
     transfers = []
     if request.user.has_perm("referrals.change_leadtransfer"):
         transfers = list(_transfers_offered_to(request.user))
@@ -132,7 +119,7 @@ def outgoing(request):
     only_overdue = form.is_valid() and form.cleaned_data["overdue"]
     overdue = overdue_responses(request.user)
     referrals = overdue if only_overdue else outgoing_referrals(request.user)
-    page, query = _page(request, with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
+    page, query = page_of(request, with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
     return render(
         request,
         "referrals/outgoing.html",
@@ -143,25 +130,6 @@ def outgoing(request):
             "only_overdue": only_overdue,
             "overdue_count": overdue.count(),
         },
-    )
-
-
-@login_required
-@permission_required("casework.view_flag", raise_exception=True)
-@require_GET
-def flags_board(request):
-    form = FlagsBoardFilterForm(request.GET)
-    if form.is_valid():
-        flags = flags_board_selector(
-            request.user, **{k: v or None for k, v in form.cleaned_data.items()}
-        )
-    else:
-        flags = Flag.objects.none()
-    page, query = _page(request, flags, FLAGS_PAGE_SIZE)
-    return render(
-        request,
-        "referrals/flags_board.html",
-        {"form": form, "page": page, "query": query, "here": request.get_full_path()},
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from casework.grants import LEAD_PERMISSIONS
 from casework.models import (
     INDICATORS,
     PATHWAY_FOR_CATEGORY,
@@ -32,7 +33,6 @@ from casework.models import (
     TriageDecision,
 )
 from casework.services import case_team_grant
-from referrals.grants import LEAD_PERMISSIONS
 from returnees.models import (
     CitizenshipStatus,
     ConflictZone,

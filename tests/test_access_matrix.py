@@ -21,6 +21,7 @@ from casework import services as casework
 from casework.models import FollowUp
 from casework.reports.services import export_record
 from casework.reports.tasks import run_export
+from casework.services import agency_set_jurisdiction
 from referrals import services as referrals
 from returnees.services import family_contact_add
 from tests.casework.helpers import flag, note, triage
@@ -204,7 +205,7 @@ MATRIX = {
     "api-case-flags": ("post", FLAG_WORKERS, ["case_id"]),
     "api-case-flag-acknowledge": ("post", FLAG_WORKERS, ["case_id", "flag_id"]),
     "api-case-flag-resolve": ("post", FLAG_WORKERS, ["case_id", "flag_id"]),
-    "referrals:flags_board": ("get", FLAGS_BOARD, []),
+    "casework:flags_board": ("get", FLAGS_BOARD, []),
     "api-flags-board": ("get", FLAGS_BOARD, []),
     # Referrals, consent and lead transfer: the sending side (the case team).
     "referrals:referral_new": ("post", CASE_TEAM, ["case_id"]),
@@ -275,7 +276,7 @@ def test_every_url_has_a_row():
 @pytest.fixture
 def world(cast, register):
     """One case of agency A with one of everything, seen by each kind of relationship."""
-    referrals.agency_set_jurisdiction(
+    agency_set_jurisdiction(
         actor=cast.administrator, agency=cast.police_agency, regions=["bishkek"]
     )
     case = register(region="bishkek")

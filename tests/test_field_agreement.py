@@ -27,6 +27,7 @@ from casework import services as casework
 from casework.access import case_viewer
 from casework.parts import NOBODY, RULES, Part, Rule, part_of
 from casework.reports.selectors import column_keys, columns
+from casework.services import agency_set_jurisdiction
 from referrals import services as referrals
 from returnees.models import Returnee
 from returnees.services import family_contact_add
@@ -126,7 +127,7 @@ CASE_URLS = {
 LIST_URLS = {
     "casework:caseload": "lists",
     "api-case-list": "lists",
-    "referrals:flags_board": "lists",
+    "casework:flags_board": "lists",
     "api-flags-board": "lists",
     "referrals:inbox": "lists",
     "referrals:outgoing": "lists",
@@ -228,7 +229,7 @@ def marked(cast, register, django_capture_on_commit_callbacks):
     readers["program_manager"].user_permissions.add(*_permissions("casework.export_identified"))
     readers["partner_manager"].user_permissions.add(*_permissions("casework.export_identified"))
     with django_capture_on_commit_callbacks(execute=True):
-        referrals.agency_set_jurisdiction(
+        agency_set_jurisdiction(
             actor=cast.administrator, agency=cast.police_agency, regions=["bishkek"]
         )
         case = register(

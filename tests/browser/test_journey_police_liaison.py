@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from casework.models import Flag
-from referrals.services import agency_set_jurisdiction
+from casework.services import agency_set_jurisdiction
 from tests.browser.keyboard import assert_focus_visible, tab_to
 from tests.casework.helpers import flag, note, triage
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import Flag, Note
+from casework.services import agency_set_jurisdiction
 from referrals import services as referrals
 from tests.casework.helpers import triage
 
@@ -44,7 +45,7 @@ def case(register):
 
 
 def test_police_get_no_return_or_legal_details_from_the_case_api(cast, client_of, case):
-    referrals.agency_set_jurisdiction(
+    agency_set_jurisdiction(
         actor=cast.administrator, agency=cast.police_agency, regions=["bishkek"]
     )
     triage(cast.social_worker, case, "unsettled")

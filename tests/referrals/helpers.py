@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from casework import services as casework
 from casework.access import cases_for_user
+from casework.grants import sync_police_grants
 from referrals import services
 from referrals.models import SCOPE_PERMISSIONS
 from tests.casework.helpers import triage
@@ -66,12 +67,12 @@ def visible_codenames(user, case) -> set[str]:
 
 def triaged(cast, case, category):
     """Triage through casework (a move to violent approved by the program manager),
-    then re-apply the police rule as casework does once it calls police_sync_for_case."""
+    then re-apply the police rule as casework does after a triage."""
     assessment = triage(cast.social_worker, case, category)
     if assessment.needs_approval:
         casework.triage_decide(
             actor=cast.program_manager, assessment=assessment, approve=True, comment="Agreed."
         )
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     case.refresh_from_db()
     return case

@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from casework import services as casework
 from casework.access import cases_for_user
+from casework.grants import sync_case_grants, sync_police_grants
 from casework.models import Case, CaseUserObjectPermission
+from casework.services import agency_set_jurisdiction
 from referrals import services
-from referrals.grants import sync_case_grants
 from referrals.models import LeadTransfer
 from tests.casework.helpers import flag
 from tests.referrals.helpers import (
@@ -45,7 +46,7 @@ def admin(cast):
 
 @pytest.fixture
 def bishkek_police(cast, admin):
-    services.agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
+    agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
     return cast.police_agency
 
 
@@ -278,7 +279,7 @@ def test_police_do_not_see_a_non_violent_case_without_an_open_flag(cast, case, b
 
 
 def test_police_do_not_see_an_untriaged_case(cast, case, bishkek_police):
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     assert not cases_for_user(cast.police_liaison).exists()
 
 
@@ -286,22 +287,22 @@ def test_police_do_not_see_cases_outside_their_regions(cast, register, bishkek_p
     case = register(region="osh")
     triaged(cast, case, "violent")
     flag(cast.social_worker, case)
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     assert not cases_for_user(cast.police_liaison).exists()
 
 
 def test_an_open_flag_brings_a_non_violent_case_in_until_it_is_resolved(cast, case, bishkek_police):
     triaged(cast, case, "non_violent")
     raised = flag(cast.social_worker, case)
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     assert visible_codenames(cast.police_liaison, case) == POLICE
 
     casework.flag_acknowledge(actor=cast.police_liaison, flag=raised)
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     assert visible_codenames(cast.police_liaison, case) == POLICE  # acknowledged is still open
 
     casework.flag_resolve(actor=cast.colleague, flag=raised, resolution_note="Ticket refunded.")
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     assert not cases_for_user(cast.police_liaison).exists()
 
 
@@ -343,7 +344,7 @@ def test_jurisdiction_and_referral_each_keep_what_they_justify(cast, case, bishk
 def test_police_never_hold_the_case_teams_permissions(cast, case, bishkek_police):
     triaged(cast, case, "violent")
     flag(cast.social_worker, case, severity="urgent")
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     held = visible_codenames(cast.police_liaison, case)
     assert held.isdisjoint({"change_case", "view_case_contact", "view_case_plan"})
     assert "view_case_shared_notes" not in held
@@ -357,33 +358,33 @@ def test_setting_a_jurisdiction_grants_and_revokes_in_bulk(cast, register, admin
     flag(cast.social_worker, chuy_flagged)
     police = cast.police_agency
 
-    services.agency_set_jurisdiction(actor=admin, agency=police, regions=["bishkek", "osh"])
+    agency_set_jurisdiction(actor=admin, agency=police, regions=["bishkek", "osh"])
     seen = set(cases_for_user(cast.police_liaison).values_list("pk", flat=True))
     assert seen == {bishkek_violent.pk, osh_unsettled.pk}
 
-    services.agency_set_jurisdiction(actor=admin, agency=police, regions=["chuy", "osh"])
+    agency_set_jurisdiction(actor=admin, agency=police, regions=["chuy", "osh"])
     seen = set(cases_for_user(cast.police_liaison).values_list("pk", flat=True))
     assert seen == {osh_unsettled.pk, chuy_flagged.pk}
     assert bishkek_calm.pk not in seen
 
-    services.agency_set_jurisdiction(actor=admin, agency=police, regions=[])
+    agency_set_jurisdiction(actor=admin, agency=police, regions=[])
     assert not cases_for_user(cast.police_liaison).exists()
 
 
 def test_only_police_agencies_have_a_jurisdiction(cast, admin):
     with pytest.raises(ValidationError) as excinfo:
-        services.agency_set_jurisdiction(actor=admin, agency=cast.employer, regions=["bishkek"])
+        agency_set_jurisdiction(actor=admin, agency=cast.employer, regions=["bishkek"])
     assert "jurisdiction" in excinfo.value.message_dict
 
 
 def test_unknown_regions_are_refused(cast, admin):
     with pytest.raises(ValidationError):
-        services.agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["mars"])
+        agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["mars"])
 
 
 @pytest.mark.parametrize("who", ["program_manager", "police_liaison"])
 def test_only_an_administrator_sets_a_jurisdiction(cast, who):
     with pytest.raises(PermissionDenied):
-        services.agency_set_jurisdiction(
+        agency_set_jurisdiction(
             actor=getattr(cast, who), agency=cast.police_agency, regions=["bishkek"]
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from agencies import services as agencies_services
 from agencies.models import AgencyKind, Role
 from casework.models import Case, CaseGroupObjectPermission, Flag
-from casework.services import flag_resolve
+from casework.services import agency_set_jurisdiction, flag_resolve
 from core.references import reference_for
 from referrals import services
 from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent
@@ -130,7 +130,7 @@ def admin(cast):
 
 @pytest.fixture
 def bishkek_police(cast, admin):
-    services.agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
+    agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
     return cast.police_agency
 
 

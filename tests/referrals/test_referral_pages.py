@@ -11,6 +11,7 @@ from agencies import services as agencies_services
 from agencies.models import Role
 from casework import services as casework
 from casework.models import Case, Flag
+from casework.services import agency_set_jurisdiction
 from referrals import services
 from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent
 from referrals.views import FLAGS_PAGE_SIZE, LIST_PAGE_SIZE
@@ -290,7 +291,7 @@ def test_the_sent_list_highlights_and_filters_overdue_answers(cast, client_of, w
 
 @pytest.fixture
 def bishkek_police(cast, admin):
-    services.agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
+    agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
     return cast.police_agency
 
 
@@ -304,15 +305,15 @@ def test_the_flags_board_orders_by_severity_then_age_and_filters(
     newer = flag(cast.social_worker, case, severity="concern", category="travel", source="police")
     Flag.objects.filter(pk=older.pk).update(raised_at=timezone.now() - datetime.timedelta(days=3))
     client = client_of(cast.police_liaison)
-    board = client.get(reverse("referrals:flags_board"))
+    board = client.get(reverse("casework:flags_board"))
     assert [f.pk for f in board.context["page"].object_list] == [urgent.pk, older.pk, newer.pk]
-    by_source = client.get(reverse("referrals:flags_board"), {"source": "police"})
+    by_source = client.get(reverse("casework:flags_board"), {"source": "police"})
     assert [f.pk for f in by_source.context["page"].object_list] == [newer.pk]
-    by_category = client.get(reverse("referrals:flags_board"), {"category": "threats"})
+    by_category = client.get(reverse("casework:flags_board"), {"category": "threats"})
     assert [f.pk for f in by_category.context["page"].object_list] == [urgent.pk]
-    elsewhere = client.get(reverse("referrals:flags_board"), {"region": "osh_city"})
+    elsewhere = client.get(reverse("casework:flags_board"), {"region": "osh_city"})
     assert list(elsewhere.context["page"].object_list) == []
-    junk = client.get(reverse("referrals:flags_board"), {"region": "atlantis"})
+    junk = client.get(reverse("casework:flags_board"), {"region": "atlantis"})
     assert "region" in junk.context["form"].errors
     assert list(junk.context["page"].object_list) == []
 
@@ -322,7 +323,7 @@ def test_acknowledging_from_the_board_returns_to_the_board(
 ):
     case = register()
     raised = flag(cast.social_worker, case)
-    board = reverse("referrals:flags_board") + "?severity=&source=family"
+    board = reverse("casework:flags_board") + "?severity=&source=family"
     response = client_of(cast.police_liaison).post(
         reverse("casework:flag_acknowledge", args=[case.pk, raised.pk]), {"next": board}
     )
@@ -336,7 +337,7 @@ def test_the_police_board_omits_cases_outside_the_jurisdiction(
 ):
     osh = register(region="osh_city")
     flag(cast.social_worker, osh)
-    response = client_of(cast.police_liaison).get(reverse("referrals:flags_board"))
+    response = client_of(cast.police_liaison).get(reverse("casework:flags_board"))
     assert list(response.context["page"].object_list) == []
 
 
@@ -903,7 +904,7 @@ def test_flags_board_query_count(
         *HEADER_QUERIES,
     ]
     with django_assert_num_queries(len(expected)):
-        response = client.get(reverse("referrals:flags_board"))
+        response = client.get(reverse("casework:flags_board"))
     assert len(response.context["page"].object_list) == min(rows, FLAGS_PAGE_SIZE)
 
 

@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 
 from casework import services as casework
+from casework.grants import sync_police_grants
+from casework.services import agency_set_jurisdiction
 from referrals import services
 from referrals.selectors import (
     flags_board,
@@ -27,14 +29,14 @@ def case(register):
 @pytest.fixture
 def bishkek_police(cast, django_user_model):
     admin = cast.administrator
-    services.agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
+    agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])
     return cast.police_agency
 
 
 def raise_flag(cast, case, **kwargs):
     """A flag through casework, then the police rule re-applied as casework will do."""
     raised = flag(cast.social_worker, case, **kwargs)
-    services.police_sync_for_case(case=case)
+    sync_police_grants(case)
     return raised
 
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from agencies.models import Agency, AgencyKind, Role
 from agencies.services import agency_create, staff_member_create
 from casework.models import Case
+from casework.services import agency_set_jurisdiction
 from referrals.models import ServiceType, ShareScope
 from referrals.services import (
-    agency_set_jurisdiction,
     consent_record,
     referral_accept,
     referral_create,
