@@ -8,34 +8,46 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.apis import PartAwareOutput
-from casework.models import Case, CaseStatus, Pathway, RiskCategory
+from casework.models import Case
 from casework.reports import selectors, services
 from casework.reports.filters import ReportFilter, filter_params
+from casework.reports.selectors import Column, Kind
 from core.api import PageNumberPagination, require_model_permission
 from returnees.models import Region
 
 
-class ReportRowOutput(PartAwareOutput):
+def _field(column: Column) -> serializers.Field:
+    """The API field of a report column, by its kind."""
+    empty = column.optional
+    match column.kind:
+        case Kind.REFERENCE | Kind.TEXT:
+            return serializers.CharField(allow_null=empty)
+        case Kind.CHOICE:
+            return serializers.ChoiceField(choices=column.choices.choices, allow_blank=empty)
+        case Kind.INTEGER:
+            return serializers.IntegerField(allow_null=empty)
+        case Kind.DATE:
+            return serializers.DateField(allow_null=empty)
+        case Kind.DATETIME:
+            return serializers.DateTimeField(allow_null=empty)
+        case Kind.LIST:
+            return serializers.ListField(child=serializers.CharField(), allow_null=empty)
+    raise ValueError(f"no API field for {column.kind!r} columns")
+
+
+class _ColumnFields(serializers.Serializer):
+    """The report's pseudonymised columns (selectors.COLUMNS) as fields, after the
+    declared ones. Below PartAwareOutput, which then nulls each by its part."""
+
+    def get_fields(self):
+        columns = selectors.report_columns(identified=False)
+        return {**super().get_fields(), **{c.key: _field(c) for c in columns}}
+
+
+class ReportRowOutput(PartAwareOutput, _ColumnFields):
     """One case of the report: pseudonymised (reference, never a name)."""
 
     id = serializers.IntegerField()
-    reference = serializers.CharField()
-    region = serializers.ChoiceField(choices=Region.choices)
-    category = serializers.ChoiceField(choices=RiskCategory.choices, allow_blank=True)
-    pathway = serializers.ChoiceField(choices=Pathway.choices, allow_blank=True)
-    status = serializers.ChoiceField(choices=CaseStatus.choices)
-    worker = serializers.CharField(allow_null=True)
-    days_in_program = serializers.IntegerField()
-    last_contact = serializers.DateTimeField(allow_null=True)
-    next_review_on = serializers.DateField(allow_null=True)
-    overdue_days = serializers.IntegerField()
-    open_flags = serializers.IntegerField()
-    referrals_awaiting = serializers.IntegerField()
-    referrals_active = serializers.IntegerField()
-    referrals_completed = serializers.IntegerField()
-    referrals_declined = serializers.IntegerField()
-    goals_achieved = serializers.IntegerField()
-    goals_total = serializers.IntegerField()
 
 
 class ReportRowsApi(generics.ListAPIView):

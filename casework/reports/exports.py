@@ -7,7 +7,6 @@ injection"): a leading ' before = + - @ tab or carriage return.
 """
 
 import csv
-import datetime
 import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -16,42 +15,16 @@ import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import CaseStatus, Pathway, RiskCategory
-from casework.parts import part_of
-from casework.reports.selectors import gated_parts
 from core.references import reference_for
-from returnees.models import Region, Sex
+from casework.reports.selectors import Column, Kind, column, gated_parts
 
 CHUNK_ROWS = 2000
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-_LABELS = {
-    "region": dict(Region.choices),
-    "category": dict(RiskCategory.choices),
-    "pathway": dict(Pathway.choices),
-    "status": dict(CaseStatus.choices),
-    "sex": dict(Sex.choices),
-}
 
 
 def neutralise(text: str) -> str:
     """A text a spreadsheet will show as text, never evaluate."""
     return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def _cell(value):
-    """A value of no known column type: ISO dates, neutralised text."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return neutralise("; ".join(value))
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
 
 
 def _text(value):
@@ -62,56 +35,38 @@ def _date(value):
     return value.isoformat() if value is not None else ""
 
 
-INTEGER_COLUMNS = frozenset(
-    (
-        "days_in_program",
-        "overdue_days",
-        "open_flags",
-        "referrals_awaiting",
-        "referrals_active",
-        "referrals_completed",
-        "referrals_declined",
-        "goals_achieved",
-        "goals_total",
-    )
-)
-TEXT_COLUMNS = frozenset(("worker", "given_name", "family_name", "patronymic", "phone", "address"))
-
-
-def _converters(keys: list[str]) -> list:
-    """One function per column, chosen once: at 100,000 rows × 17 columns, per-cell
-    type tests and label translations cost more than the rest of the writing."""
-    converters = []
-    for key in keys:
-        if key == "reference":
-            converters.append(reference_for)
-        elif key in _LABELS:
-            labels = {value: str(label) for value, label in _LABELS[key].items()}
-            converters.append(lambda v, labels=labels: labels.get(v, v or ""))
-        elif key in ("next_review_on", "birth_date"):
-            converters.append(_date)
-        elif key == "last_contact":
+def _converter(col: Column) -> Callable:
+    """The function that writes a column's values, chosen once per export by its kind:
+    at 100,000 rows × 17 columns, per-cell type tests and label translations cost
+    more than the rest of the writing. Texts are neutralised; numbers stay numbers
+    (XLSX writes them as numbers)."""
+    match col.kind:
+        case Kind.REFERENCE:
+            return reference_for
+        case Kind.CHOICE:
+            labels = {value: str(label) for value, label in col.choices.choices}
+            return lambda v, labels=labels: labels.get(v, v or "")
+        case Kind.TEXT:
+            return _text
+        case Kind.INTEGER:
+            return int
+        case Kind.DATE:
+            return _date
+        case Kind.DATETIME:
             zone = timezone.get_current_timezone()  # looked up once, not per row
-            converters.append(
-                lambda v, zone=zone: v.astimezone(zone).date().isoformat() if v else ""
-            )
-        elif key in TEXT_COLUMNS:
-            converters.append(_text)
-        elif key in INTEGER_COLUMNS:
-            converters.append(int)
-        else:
-            converters.append(_cell)
-    return converters
+            return lambda v, zone=zone: v.astimezone(zone).date().isoformat() if v else ""
+        case Kind.LIST:
+            return lambda v: neutralise("; ".join(v))
+    raise ValueError(f"no export of {col.kind!r} columns")
 
 
 def table(values, keys: list[str]) -> Iterator[list]:
     """The export rows of a `report_values` queryset, read in chunks: each row's
     columns, then its `reads_<part>` flags, one per `selectors.gated_parts`. A cell
     of a part the reader may not read on that case is left empty."""
-    converters = _converters(keys)
-    gated = [
-        [i for i, key in enumerate(keys) if part_of(key) == part] for part in gated_parts(keys)
-    ]
+    report = [column(key) for key in keys]
+    converters = [_converter(c) for c in report]
+    gated = [[i for i, c in enumerate(report) if c.part == part] for part in gated_parts(keys)]
     width = len(keys)
     for raw in values.iterator(chunk_size=CHUNK_ROWS):
         row = list(raw[:width])

@@ -9,8 +9,10 @@ Python loop over cases.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from django.db.models import (
     Aggregate,
@@ -24,6 +26,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextChoices,
     Value,
     When,
 )
@@ -32,7 +35,6 @@ from django.db.models.functions import Coalesce, ExtractDay, Now, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import AgencyKind
 from casework.access import CHANGE, cases_for_user, part_flag
 from casework.models import (
     Case,
@@ -50,8 +52,9 @@ from casework.models import (
 )
 from casework.parts import NOTE_PARTS, RULES, TEAM, Part, part_of
 from casework.selectors import minors_condition
+from agencies.models import AgencyKind
 from referrals.models import Referral, ReferralStatus
-from returnees.models import Region
+from returnees.models import Region, Sex
 
 # --- Conditions shared by filters, tiles and charts ----------------------------------
 
@@ -152,36 +155,172 @@ def _referrals(*statuses) -> Coalesce:
     return _count(Referral.objects.filter(case=OuterRef("pk"), status__in=statuses))
 
 
-# Columns of a report row (pseudonymised), in export order: (key, heading).
+class Kind(StrEnum):
+    """What a column holds; each channel writes a kind one way (exports._converter,
+    apis._field, views._page_value)."""
+
+    REFERENCE = "reference"  # the case's id, written as its reference (HW-000123)
+    CHOICE = "choice"  # a stored value, written as its label (`Column.choices`)
+    TEXT = "text"
+    INTEGER = "integer"
+    DATE = "date"
+    DATETIME = "datetime"  # a moment, exported and shown as its local date
+    LIST = "list"  # texts, exported joined by "; "
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the report, declared once: the query (`report_rows`), the CSV and
+    XLSX exports, the API's rows and the report page all read it from `COLUMNS`.
+
+    Who may read it is the part its key belongs to (casework/parts.py): the key is
+    also its annotation, API field and export column, so a new column's key must be
+    a field of a part first.
+    """
+
+    key: str
+    heading: str
+    # Built per query (dates are today's); None: the case's own field of that name.
+    expression: Callable[[], Any] | None
+    kind: Kind
+    choices: type[TextChoices] | None = None  # the labels of a CHOICE
+    # Empty on some cases for every reader (no worker assigned, not triaged yet): null,
+    # or blank for a choice, in the API's schema.
+    optional: bool = False
+    # The report page's heading when shorter; consecutive columns under the same
+    # heading share one cell ("1 / 0 / 2 / 0").
+    page_heading: str | None = None
+
+    @property
+    def part(self) -> Part:
+        return part_of(self.key)
+
+    @property
+    def field(self) -> str:
+        """The name of its value in a `report_rows` row (the reference: the case's id)."""
+        return "pk" if self.kind == Kind.REFERENCE else self.key
+
+
+def _days_in_program() -> DaysBetween:
+    return DaysBetween(Coalesce(F("closed_on"), Value(timezone.localdate())), F("opened_on"))
+
+
+def _last_contact() -> Subquery:
+    return Subquery(
+        Note.objects.filter(case=OuterRef("pk"), visibility__in=_report_note_levels())
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+
+
+def _overdue_days() -> SqlCase:
+    return SqlCase(
+        When(
+            overdue_condition(), then=DaysBetween(Value(timezone.localdate()), F("next_review_on"))
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+REFERRALS_CELL = _("Referrals: awaiting / active / completed / declined")
+GOALS_CELL = _("Goals achieved")
+
+# The columns of a report row (pseudonymised), in export order.
 COLUMNS = [
-    ("reference", _("Reference")),
-    ("region", _("Region")),
-    ("category", _("Risk category")),
-    ("pathway", _("Pathway")),
-    ("status", _("Status")),
-    ("worker", _("Assigned worker")),
-    ("days_in_program", _("Days in program")),
-    ("last_contact", _("Last contact")),
-    ("next_review_on", _("Next review")),
-    ("overdue_days", _("Overdue days")),
-    ("open_flags", _("Open flags")),
-    ("referrals_awaiting", _("Referrals awaiting answer")),
-    ("referrals_active", _("Referrals accepted or in progress")),
-    ("referrals_completed", _("Referrals completed")),
-    ("referrals_declined", _("Referrals declined")),
-    ("goals_achieved", _("Plan goals achieved")),
-    ("goals_total", _("Plan goals")),
+    Column("reference", _("Reference"), None, Kind.REFERENCE),
+    Column("region", _("Region"), lambda: F("returnee__region"), Kind.CHOICE, choices=Region),
+    Column(
+        "category",
+        _("Risk category"),
+        None,
+        Kind.CHOICE,
+        choices=RiskCategory,
+        optional=True,
+        page_heading=_("Category"),
+    ),
+    Column("pathway", _("Pathway"), None, Kind.CHOICE, choices=Pathway, optional=True),
+    Column("status", _("Status"), None, Kind.CHOICE, choices=CaseStatus),
+    Column(
+        "worker",
+        _("Assigned worker"),
+        lambda: F("assigned_worker__username"),
+        Kind.TEXT,
+        optional=True,
+        page_heading=_("Worker"),
+    ),
+    Column("days_in_program", _("Days in program"), _days_in_program, Kind.INTEGER),
+    Column("last_contact", _("Last contact"), _last_contact, Kind.DATETIME, optional=True),
+    Column("next_review_on", _("Next review"), None, Kind.DATE, optional=True),
+    Column("overdue_days", _("Overdue days"), _overdue_days, Kind.INTEGER),
+    Column(
+        "open_flags",
+        _("Open flags"),
+        lambda: _count(
+            Flag.objects.filter(case=OuterRef("pk")).exclude(status=FlagStatus.RESOLVED)
+        ),
+        Kind.INTEGER,
+    ),
+    Column(
+        "referrals_awaiting",
+        _("Referrals awaiting answer"),
+        lambda: _referrals(ReferralStatus.SENT),
+        Kind.INTEGER,
+        page_heading=REFERRALS_CELL,
+    ),
+    Column(
+        "referrals_active",
+        _("Referrals accepted or in progress"),
+        lambda: _referrals(ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS),
+        Kind.INTEGER,
+        page_heading=REFERRALS_CELL,
+    ),
+    Column(
+        "referrals_completed",
+        _("Referrals completed"),
+        lambda: _referrals(ReferralStatus.COMPLETED),
+        Kind.INTEGER,
+        page_heading=REFERRALS_CELL,
+    ),
+    Column(
+        "referrals_declined",
+        _("Referrals declined"),
+        lambda: _referrals(ReferralStatus.DECLINED),
+        Kind.INTEGER,
+        page_heading=REFERRALS_CELL,
+    ),
+    Column(
+        "goals_achieved",
+        _("Plan goals achieved"),
+        lambda: _count(Goal.objects.filter(case=OuterRef("pk"), status=GoalStatus.ACHIEVED)),
+        Kind.INTEGER,
+        page_heading=GOALS_CELL,
+    ),
+    Column(
+        "goals_total",
+        _("Plan goals"),
+        lambda: _count(Goal.objects.filter(case=OuterRef("pk"))),
+        Kind.INTEGER,
+        page_heading=GOALS_CELL,
+    ),
 ]
-# Added only to an identified export (a separate permission, a stated purpose).
+
+
+def _person(field: str) -> Callable[[], F]:
+    return lambda: F(f"returnee__{field}")
+
+
+# Added only to an identified export (a separate permission, a stated purpose); never
+# on the page or in the API.
 IDENTIFIED_COLUMNS = [
-    ("given_name", _("Given name")),
-    ("family_name", _("Family name")),
-    ("patronymic", _("Patronymic")),
-    ("aliases", _("Aliases")),
-    ("birth_date", _("Date of birth")),
-    ("sex", _("Sex")),
-    ("phone", _("Phone")),
-    ("address", _("Address")),
+    Column("given_name", _("Given name"), _person("given_name"), Kind.TEXT),
+    Column("family_name", _("Family name"), _person("family_name"), Kind.TEXT),
+    Column("patronymic", _("Patronymic"), _person("patronymic"), Kind.TEXT),
+    Column("aliases", _("Aliases"), _person("aliases"), Kind.LIST),
+    Column("birth_date", _("Date of birth"), _person("birth_date"), Kind.DATE),
+    Column("sex", _("Sex"), _person("sex"), Kind.CHOICE, choices=Sex),
+    Column("phone", _("Phone"), _person("phone"), Kind.TEXT),
+    Column("address", _("Address"), _person("address"), Kind.TEXT),
 ]
 
 
@@ -206,48 +345,11 @@ def report_rows(cases: QuerySet[Case], *, reader, identified: bool = False) -> Q
     there (`reads_<part>`, casework/parts.py); `hide_unread` and the exports blank
     what they may not. `identified`: add the person's names and contact details.
     """
-    today = timezone.localdate()
-    rows = cases.annotate(
-        region=F("returnee__region"),
-        worker=F("assigned_worker__username"),
-        days_in_program=DaysBetween(Coalesce(F("closed_on"), Value(today)), F("opened_on")),
-        last_contact=Subquery(
-            Note.objects.filter(case=OuterRef("pk"), visibility__in=_report_note_levels())
-            .order_by("-occurred_at")
-            .values("occurred_at")[:1]
-        ),
-        overdue_days=SqlCase(
-            When(overdue_condition(), then=DaysBetween(Value(today), F("next_review_on"))),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-        open_flags=_count(
-            Flag.objects.filter(case=OuterRef("pk")).exclude(status=FlagStatus.RESOLVED)
-        ),
-        referrals_awaiting=_referrals(ReferralStatus.SENT),
-        referrals_active=_referrals(ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS),
-        referrals_completed=_referrals(ReferralStatus.COMPLETED),
-        referrals_declined=_referrals(ReferralStatus.DECLINED),
-        goals_achieved=_count(Goal.objects.filter(case=OuterRef("pk"), status=GoalStatus.ACHIEVED)),
-        goals_total=_count(Goal.objects.filter(case=OuterRef("pk"))),
-    )
+    report = report_columns(identified=identified)
+    rows = cases.annotate(**{c.key: c.expression() for c in report if c.expression})
     rows = rows.annotate(
-        **{
-            f"reads_{part}": part_flag(reader, part)
-            for part in gated_parts(column_keys(identified=identified))
-        }
+        **{f"reads_{part}": part_flag(reader, part) for part in gated_parts(c.key for c in report)}
     )
-    if identified:
-        rows = rows.annotate(
-            given_name=F("returnee__given_name"),
-            family_name=F("returnee__family_name"),
-            patronymic=F("returnee__patronymic"),
-            aliases=F("returnee__aliases"),
-            birth_date=F("returnee__birth_date"),
-            sex=F("returnee__sex"),
-            phone=F("returnee__phone"),
-            address=F("returnee__address"),
-        )
     return rows.order_by("-opened_on", "-pk")
 
 
@@ -260,9 +362,9 @@ def _report_note_levels() -> list[str]:
 def report_values(rows: QuerySet[Case], *, identified: bool):
     """The rows as plain tuples in column order, then one `reads_<part>` flag per
     gated part (in `gated_parts` order), for exports (no model instances)."""
-    keys = column_keys(identified=identified)
-    fields = ["pk" if key == "reference" else key for key in keys]
-    fields += [f"reads_{part}" for part in gated_parts(keys)]
+    report = report_columns(identified=identified)
+    fields = [c.field for c in report]
+    fields += [f"reads_{part}" for part in gated_parts(c.key for c in report)]
     return rows.values_list(*fields)
 
 
@@ -285,12 +387,22 @@ def hide_unread(rows, *, identified: bool = False) -> None:
                         setattr(row, key, None)
 
 
-def columns(*, identified: bool) -> list[tuple[str, str]]:
+def report_columns(*, identified: bool) -> list[Column]:
     return COLUMNS + (IDENTIFIED_COLUMNS if identified else [])
 
 
+def column(key: str) -> Column:
+    """The column of this key, pseudonymised or identified (a KeyError for no column)."""
+    return {c.key: c for c in report_columns(identified=True)}[key]
+
+
+def columns(*, identified: bool) -> list[tuple[str, str]]:
+    """(key, heading) of each column, in export order."""
+    return [(c.key, c.heading) for c in report_columns(identified=identified)]
+
+
 def column_keys(*, identified: bool) -> list[str]:
-    return [key for key, _label in columns(identified=identified)]
+    return [c.key for c in report_columns(identified=identified)]
 
 
 # --- Aggregates ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -23,11 +24,10 @@ from casework.models import ExportFormat, ExportJob
 from casework.reports import exports, selectors, services
 from casework.reports.filters import ReportFilter, filter_params
 from casework.reports.forms import ExportForm
+from casework.reports.selectors import Column, Kind
 from casework.views import add_service_errors
-from returnees.models import Region
 
 REPORT_PAGE_SIZE = 50
-REGION_LABELS = dict(Region.choices)
 VIEW_REPORT = services.VIEW_REPORT
 
 
@@ -107,12 +107,53 @@ def dashboard(request):
     )
 
 
+def _page_value(column: Column, value):
+    """A value as the report page shows it; None for nothing (shown as —)."""
+    if value is None or (not value and column.kind != Kind.INTEGER):
+        return None
+    match column.kind:
+        case Kind.CHOICE:
+            return dict(column.choices.choices).get(value, value)
+        case Kind.DATE:
+            return formats.date_format(value, "SHORT_DATE_FORMAT")
+        case Kind.DATETIME:
+            return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+        case Kind.LIST:
+            return "; ".join(value)
+    return value
+
+
+def _page_table(rows) -> dict:
+    """The report page's table: a cell per pseudonymised column, or one for consecutive
+    columns under the same page heading ("1 / 0 / 2 / 0"); a cell with nothing to show
+    (all None: empty, or of a part the reader may not read) shows —."""
+    cells: list[tuple[str, list[Column]]] = []
+    for column in selectors.report_columns(identified=False):
+        heading = column.page_heading or column.heading
+        if cells and cells[-1][0] == heading:
+            cells[-1][1].append(column)
+        else:
+            cells.append((heading, [column]))
+
+    def cell(row, columns: list[Column]) -> dict:
+        if columns[0].kind == Kind.REFERENCE:
+            return {
+                "link": reverse("casework:case_detail", args=[row.pk]),
+                "values": [row.reference],
+            }
+        values = [_page_value(c, getattr(row, c.key)) for c in columns]
+        return {"values": values if any(v is not None for v in values) else []}
+
+    return {
+        "headings": [heading for heading, _columns in cells],
+        "rows": [[cell(row, columns) for _heading, columns in cells] for row in rows],
+    }
+
+
 def _render_report(request, filterset, cases, export_form, status=200):
     rows = selectors.report_rows(cases, reader=request.user)
     page = Paginator(rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.hide_unread(page.object_list)
-    for row in page.object_list:  # one page: the region is an annotation, not a field
-        row.region_label = REGION_LABELS.get(row.region, row.region)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -121,6 +162,7 @@ def _render_report(request, filterset, cases, export_form, status=200):
         {
             "filter": filterset,
             "page": page,
+            "table": _page_table(page.object_list),
             "query": query.urlencode(),
             "export_form": export_form,
             "can_identify": request.user.has_perm(services.EXPORT_IDENTIFIED),

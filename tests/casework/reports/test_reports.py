@@ -7,13 +7,14 @@ import pathlib
 import openpyxl
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
 from casework.models import ExportJob, ExportStatus
-from casework.reports import tasks
 from core.references import reference_for
+from casework.reports import selectors, tasks
 from tests.casework.reports.conftest import IDENTITY
 
 DASHBOARD = reverse("casework:dashboard")
@@ -437,3 +438,46 @@ def test_the_beat_schedule_purges_expired_exports():
     from config.schedule import CELERY_BEAT_SCHEDULE
 
     assert CELERY_BEAT_SCHEDULE["purge-expired-exports"]["task"] == tasks.purge_expired_exports.name
+
+
+# --- One list of columns ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("added", [False, True])
+def test_every_declared_column_is_in_the_csv_xlsx_api_and_page(
+    cast, client_of, register, program, monkeypatch, added
+):
+    """A column is one entry of selectors.COLUMNS: the exports, the API's rows (and
+    its schema) and the report page all follow it, a new one included."""
+    if added:
+        district = selectors.Column(
+            "district", "Districtheading", lambda: F("returnee__district"), selectors.Kind.TEXT
+        )
+        monkeypatch.setattr(selectors, "COLUMNS", [*selectors.COLUMNS, district])
+    case = register(district="Districtmark")
+    client = client_of(cast.program_manager)
+    columns = selectors.report_columns(identified=False)
+    headings = [str(c.heading) for c in columns]
+    keys = [c.key for c in columns]
+
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(export(client, fmt))
+        assert rows[0] == headings, fmt
+        row = next(r for r in rows[1:] if r[0] == case.reference)
+        assert len(row) == len(keys)
+        assert ("Districtmark" in row) is added, fmt
+
+    api = client.get(ROWS_API).json()["results"]
+    row = next(r for r in api if r["reference"] == case.reference)
+    assert list(row) == ["id", *keys]
+    assert (row.get("district") == "Districtmark") is added
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+    assert list(schema["components"]["schemas"]["ReportRowOutput"]["properties"]) == [
+        "id",
+        *keys,
+    ]
+
+    html = client.get(REPORT).content.decode()
+    for column in columns:
+        assert f'<th scope="col">{column.page_heading or column.heading}</th>' in html
+    assert ("<td>Districtmark</td>" in html) is added
