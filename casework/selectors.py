@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -23,7 +24,7 @@ from casework.models import (
 )
 from casework.parts import RULES, Part
 from core.references import case_id_from_reference, reference_for
-from referrals.models import Referral, ReferralEvent
+from referrals.models import Referral
 from returnees.models import ADULT_AGE
 from returnees.names import name_key
 
@@ -154,6 +155,36 @@ class TimelineKind(models.TextChoices):
     REFERRAL = "referral", _("Referrals and partner updates")
 
 
+# Sections other apps add to the case page (e.g. referrals' panel), each shown to the
+# readers of one part: name in the template context -> (part, load(case)). Registered
+# from the owning app's AppConfig.ready() with `case_page_section`.
+CASE_PAGE_SECTIONS: dict[str, tuple[Part, Callable]] = {}
+
+
+def case_page_section(name: str, part: Part, load: Callable) -> None:
+    CASE_PAGE_SECTIONS[name] = (part, load)
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """Entries of one kind another app adds to a case's timeline (e.g. referral events):
+    `rows(case)` gives them, `at` names their time, `loader` loads a page of them."""
+
+    kind: str
+    part: Part
+    rows: Callable[[Case], QuerySet]
+    at: str
+    loader: Callable[[], QuerySet]
+
+
+_OTHER_SOURCES: dict[str, TimelineSource] = {}
+
+
+def timeline_source(source: TimelineSource) -> None:
+    """Register a kind of entry from the owning app's AppConfig.ready()."""
+    _OTHER_SOURCES[source.kind] = source
+
+
 def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
     """Each kind of entry the viewer may read: (its rows, their time). Notes are
     filtered by visibility; every other kind belongs to one part of the case."""
@@ -163,7 +194,7 @@ def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
         (TimelineKind.REVIEW, Part.REVIEWS, case.reviews.all(), "reviewed_at"),
         (TimelineKind.STATUS, Part.REVIEWS, case.status_changes.all(), "at"),
         (TimelineKind.PLAN, Part.PLAN, GoalRevision.objects.filter(case=case), "changed_at"),
-        (TimelineKind.REFERRAL, Part.REFERRALS, ReferralEvent.objects.filter(case=case), "at"),
+        *((s.kind, s.part, s.rows(case), s.at) for s in _OTHER_SOURCES.values()),
     ]
     sources = {TimelineKind.NOTE: (notes_visible_to(viewer, case), "occurred_at")}
     for kind, part, rows, at in by_part:
@@ -219,7 +250,7 @@ def timeline_entries(rows) -> list[dict]:
         TimelineKind.REVIEW: Review.objects.select_related("reviewed_by"),
         TimelineKind.STATUS: CaseStatusChange.objects.select_related("actor"),
         TimelineKind.PLAN: GoalRevision.objects.select_related("goal", "changed_by"),
-        TimelineKind.REFERRAL: ReferralEvent.objects.select_related("referral__to_agency", "actor"),
+        **{kind: source.loader() for kind, source in _OTHER_SOURCES.items()},
     }
     objects = {kind: loaders[kind].in_bulk(ids) for kind, ids in wanted.items()}
     return [

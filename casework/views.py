@@ -50,6 +50,7 @@ from casework.models import (
 )
 from casework.parts import ANY_NOTE, Part
 from casework.selectors import (
+    CASE_PAGE_SECTIONS,
     TimelineKind,
     dependents_visible_to,
     flags_of,
@@ -65,7 +66,6 @@ from casework.selectors import caseload as caseload_selector
 from casework.selectors import flags_board as flags_board_selector
 from core.pages import page_of
 from core.references import reference_for
-from referrals.selectors import case_referral_panel
 
 CASELOAD_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 25
@@ -171,8 +171,9 @@ def case_detail(request, case_id: int):
         context["parent_case"] = parent_case_visible_to(request.user, case)
         context["dependents"] = dependents_visible_to(request.user, case)
         context["family_contacts"] = case.returnee.family_contacts.all()
-    if viewer.can_read(Part.REFERRALS):
-        context["referral_panel"] = case_referral_panel(case)
+    for name, (part, load) in CASE_PAGE_SECTIONS.items():
+        if viewer.can_read(part):
+            context[name] = load(case)
     if viewer.can_read(Part.TRIAGE):
         history = triage_history(case)
         context["assessments"] = history

@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce, ExtractDay, Now, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import AgencyKind
 from casework.access import CHANGE, cases_for_user, part_flag
 from casework.models import (
     Case,
@@ -52,7 +53,6 @@ from casework.models import (
 )
 from casework.parts import NOTE_PARTS, RULES, TEAM, Part, part_of
 from casework.selectors import minors_condition
-from agencies.models import AgencyKind
 from referrals.models import Referral, ReferralStatus
 from returnees.models import Region, Sex
 

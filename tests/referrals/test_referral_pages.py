@@ -12,9 +12,10 @@ from agencies.models import Role
 from casework import services as casework
 from casework.models import Case, Flag
 from casework.services import agency_set_jurisdiction
+from casework.views import FLAGS_PAGE_SIZE
 from referrals import services
 from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent
-from referrals.views import FLAGS_PAGE_SIZE, LIST_PAGE_SIZE
+from referrals.views import LIST_PAGE_SIZE
 from tests.casework.helpers import flag, note, triage
 from tests.casework.test_caseload import SESSION_QUERIES
 from tests.referrals.helpers import accepted, draft, in_a_week, sent

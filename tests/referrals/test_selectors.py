@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from casework import services as casework
 from casework.grants import sync_police_grants
+from casework.selectors import flags_board
 from casework.services import agency_set_jurisdiction
 from referrals import services
 from referrals.selectors import (
-    flags_board,
     incoming_referrals,
     outgoing_referrals,
     overdue_responses,

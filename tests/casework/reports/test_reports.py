@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
 from casework.models import ExportJob, ExportStatus
-from core.references import reference_for
 from casework.reports import selectors, tasks
+from core.references import reference_for
 from tests.casework.reports.conftest import IDENTITY
 
 DASHBOARD = reverse("casework:dashboard")
