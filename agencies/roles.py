@@ -43,7 +43,7 @@ _REFERRING = [
 _RECEIVING = ["referrals.view_referral", "referrals.change_referral"]
 
 # Granted person by person in the admin, never by role (the user form offers these only).
-PERSON_PERMISSIONS = ["casework.export_identified"]
+PERSON_PERMISSIONS = ["reports.export_identified"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.SOCIAL_WORKER: [*_CASE_WORK, *_REFERRING],
@@ -51,8 +51,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_CASE_WORK,
         "casework.approve_triage",
         # Dashboard, caseload report, pseudonymised exports. Identified exports
-        # (casework.export_identified) are in no role: granted person by person.
-        "casework.view_caseload_report",
+        # (reports.export_identified) are in no role: granted person by person.
+        "reports.view_caseload_report",
         *_REFERRING,
         "referrals.override_consent",
         "referrals.revoke_referral",

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from casework import apis
-from casework.reports.api_urls import urlpatterns as report_urlpatterns
 
 CASE = "cases/<int:case_id>/"
 
@@ -47,5 +46,3 @@ urlpatterns = [
     path(f"{CASE}reopen/", apis.CaseReopenApi.as_view(), name="api-case-reopen"),
     path(f"{CASE}timeline/", apis.TimelineApi.as_view(), name="api-case-timeline"),
 ]
-
-urlpatterns += report_urlpatterns

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from casework import views
-from casework.reports.urls import urlpatterns as report_urlpatterns
 
 app_name = "casework"
 
@@ -40,5 +39,3 @@ urlpatterns = [
     ),
     path("<int:case_id>/access-log/", views.case_access_log, name="case_access_log"),
 ]
-
-urlpatterns += report_urlpatterns

@@ -8,4 +8,4 @@ app = Celery("homeward")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Sub-packages with tasks of their own (autodiscovery looks one level deep).
-app.autodiscover_tasks(["casework.reports"])
+app.autodiscover_tasks(["reports"])

@@ -12,8 +12,8 @@ _NAVIGATION = (
     ("referrals:outgoing", _("Sent referrals"), "referrals.add_referral"),
     ("casework:flags_board", _("Flags board"), "casework.view_flag"),
     ("audit:events", _("Audit trail"), "audit.view_auditevent"),
-    ("casework:dashboard", _("Dashboard"), "casework.view_caseload_report"),
-    ("casework:report", _("Reports"), "casework.view_caseload_report"),
+    ("reports:dashboard", _("Dashboard"), "reports.view_caseload_report"),
+    ("reports:report", _("Reports"), "reports.view_caseload_report"),
     ("api-docs", _("API"), None),
 )
 

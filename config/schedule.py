@@ -21,7 +21,7 @@ CELERY_BEAT_SCHEDULE = {
     # has expired (HOMEWARD_EXPORT_TTL_HOURS). A job is claimed by a conditional
     # update before its file goes, so overlapping runs delete nothing twice.
     "purge-expired-exports": {
-        "task": "casework.reports.tasks.purge_expired_exports",
+        "task": "reports.tasks.purge_expired_exports",
         "schedule": crontab(minute=7),
         "options": {"expires": 50 * 60},
     },

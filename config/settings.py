@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "returnees",
     "casework",
     "audit",
+    "reports",
 ]
 
 MIDDLEWARE = [

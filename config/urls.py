@@ -42,6 +42,7 @@ two_factor_urlpatterns = (
 api_urlpatterns = [
     path("", include("returnees.api_urls")),
     path("", include("casework.api_urls")),
+    path("", include("reports.api_urls")),
     path("", include("referrals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -57,6 +58,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("returnees/", include("returnees.urls")),
     path("cases/", include("casework.urls")),
+    path("cases/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", notifications, name="notifications"),

@@ -19,10 +19,10 @@ from agencies import services as agencies
 from agencies.models import AgencyKind, Role
 from casework import services as casework
 from casework.models import FollowUp
-from casework.reports.services import export_record
-from casework.reports.tasks import run_export
 from casework.services import agency_set_jurisdiction
 from referrals import services as referrals
+from reports.services import export_record
+from reports.tasks import run_export
 from returnees.services import family_contact_add
 from tests.casework.helpers import flag, note, triage
 
@@ -88,7 +88,7 @@ CASE_WORKERS_LISTS = {  # lists filtered to what the user may see; a role withou
 REFERRAL_LISTS = {**CASE_WORKERS_LISTS}
 FLAGS_BOARD = {**CASE_WORKERS_LISTS, "partner": 403}
 INTAKE = {**CASE_WORKERS_LISTS, "police_liaison": 403, "partner": 403}
-# Program managers only (casework.view_caseload_report); the outsider's manager gets a
+# Program managers only (reports.view_caseload_report); the outsider's manager gets a
 # report of their own agency's cases, never agency A's.
 REPORTS = {
     "social_worker": 403,
@@ -151,11 +151,11 @@ MATRIX = {
     "casework:caseload": ("get", CASE_WORKERS_LISTS, []),
     "api-case-list": ("get", CASE_WORKERS_LISTS, []),
     # The program manager's dashboard, caseload report and exports.
-    "casework:dashboard": ("get", REPORTS, []),
-    "casework:report": ("get", REPORTS, []),
-    "casework:report_export": ("post", REPORTS, []),
-    "casework:export_job": ("get", OWN_EXPORT, ["export_id"]),
-    "casework:export_download": ("get", OWN_EXPORT, ["export_id"]),
+    "reports:dashboard": ("get", REPORTS, []),
+    "reports:report": ("get", REPORTS, []),
+    "reports:report_export": ("post", REPORTS, []),
+    "reports:export_job": ("get", OWN_EXPORT, ["export_id"]),
+    "reports:export_download": ("get", OWN_EXPORT, ["export_id"]),
     "api-report-rows": ("get", REPORTS, []),
     "api-report-aggregates": ("get", REPORTS, []),
     # Reading a case.
@@ -445,7 +445,7 @@ def test_the_administrator_reads_no_case_trail_or_report(cast, client_of, world)
         ("api-case-detail", {"case_id": world["case_id"]}),
         ("audit:events", {}),
         ("casework:case_access_log", {"case_id": world["case_id"]}),
-        ("casework:report", {}),
+        ("reports:report", {}),
         ("api-report-rows", {}),
         ("returnees:duplicate_check", {}),
     ]:

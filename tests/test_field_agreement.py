@@ -26,9 +26,9 @@ from agencies.models import AgencyKind, Role
 from casework import services as casework
 from casework.access import case_viewer
 from casework.parts import NOBODY, RULES, Part, Rule, part_of
-from casework.reports.selectors import column_keys, columns
 from casework.services import agency_set_jurisdiction
 from referrals import services as referrals
+from reports.selectors import column_keys, columns
 from returnees.models import Returnee
 from returnees.services import family_contact_add
 from tests.casework.helpers import note, triage
@@ -133,8 +133,8 @@ LIST_URLS = {
     "referrals:outgoing": "lists",
     "api-referral-inbox": "lists",
     "api-referral-sent": "lists",
-    "casework:dashboard": "lists",
-    "casework:report": "lists",
+    "reports:dashboard": "lists",
+    "reports:report": "lists",
     "api-report-rows": "lists",
     "api-report-aggregates": "lists",
     "notifications": "mail",
@@ -153,7 +153,7 @@ NO_CASE_CONTENT = {
     "returnees:intake",
     "returnees:duplicate_check",
     "api-returnee-register",
-    "casework:report_export",  # read below, as the export channel
+    "reports:report_export",  # read below, as the export channel
     "two_factor:login",
     "two_factor:profile",
     "two_factor:setup",
@@ -226,8 +226,8 @@ def marked(cast, register, django_capture_on_commit_callbacks):
 
     readers["partner_manager"] = staff("employer.pm", Role.PROGRAM_MANAGER, cast.employer)
     family_worker = staff("family.sw", Role.PARTNER_STAFF, family_support)
-    readers["program_manager"].user_permissions.add(*_permissions("casework.export_identified"))
-    readers["partner_manager"].user_permissions.add(*_permissions("casework.export_identified"))
+    readers["program_manager"].user_permissions.add(*_permissions("reports.export_identified"))
+    readers["partner_manager"].user_permissions.add(*_permissions("reports.export_identified"))
     with django_capture_on_commit_callbacks(execute=True):
         agency_set_jurisdiction(
             actor=cast.administrator, agency=cast.police_agency, regions=["bishkek"]
@@ -356,7 +356,7 @@ def _read(http, names: dict, kwargs: dict) -> dict[str, str]:
 def _export_row(http, case) -> dict[str, str] | None:
     """The case's row of an identified CSV export, by column key; None if not exported."""
     response = http.post(
-        reverse("casework:report_export"),
+        reverse("reports:report_export"),
         {"format": "csv", "identified": "on", "purpose": "Checking what each reader sees."},
     )
     if response.status_code != 200:
@@ -446,7 +446,7 @@ def test_the_report_and_its_exports_blank_a_part_the_declaration_withholds(
     mine = next(r for r in rows if r["reference"] == case.reference)
     assert (mine["goals_total"], mine["goals_achieved"]) == (None, None)
     assert mine["category"] == "unsettled"
-    page = http.get(reverse("casework:report")).content.decode()
+    page = http.get(reverse("reports:report")).content.decode()
     assert "<td>0 / 1</td>" not in page  # goals achieved / goals: withheld, shown as —
 
 

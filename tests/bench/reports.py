@@ -20,8 +20,8 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from casework.models import Case
-from casework.reports import exports, selectors
 from config.security import second_factor_required
+from reports import exports, selectors
 from tests.conftest import verify_second_factor
 
 MANAGER = "pm.bishkek"

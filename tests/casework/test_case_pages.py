@@ -86,7 +86,7 @@ def url(name, world):
 
 def test_every_casework_page_is_listed():
     from casework import urls
-    from casework.reports.urls import urlpatterns as reports
+    from reports.urls import urlpatterns as reports
 
     # Report pages are not case pages: tests/casework/reports and the access matrix cover them.
     names = {p.name for p in urls.urlpatterns} - {"caseload"} - {p.name for p in reports}

@@ -263,7 +263,7 @@ def snapshot(case: Case) -> tuple:
 
 def test_every_endpoint_is_covered_by_these_lists():
     from casework.api_urls import urlpatterns
-    from casework.reports.api_urls import urlpatterns as reports
+    from reports.api_urls import urlpatterns as reports
 
     # The report endpoints are not case endpoints: tests/casework/reports covers them.
     named = {p.name for p in urlpatterns} - {"api-case-list", "api-case-detail"}

@@ -200,7 +200,7 @@ def test_dates_and_numbers_follow_the_language(cast, client_of, register):
 def test_the_dashboard_groups_numbers_in_russian(cast, client_of, register):
     register()
     staff_language_set(actor=cast.program_manager, language="ru")
-    body = client_of(cast.program_manager).get(reverse("casework:dashboard")).content.decode()
+    body = client_of(cast.program_manager).get(reverse("reports:dashboard")).content.decode()
     assert "Панель программы" in body
     assert "Принято, %" in body
 

@@ -112,7 +112,7 @@ class Command(BaseCommand):
         # Identified report exports are granted person by person, never by role:
         # the demo's Bishkek program manager holds it to show the identified path.
         users["pm.bishkek"].user_permissions.add(
-            Permission.objects.get(content_type__app_label="casework", codename="export_identified")
+            Permission.objects.get(content_type__app_label="reports", codename="export_identified")
         )
         # Configures in the admin site; reads no case, trail or report (docs/access.md).
         staff_member_create(

@@ -33,7 +33,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(
         "the lead-agency choices of the filter form",
     ]
     with django_assert_num_queries(len(expected)):
-        response = client.get(reverse("casework:dashboard"))
+        response = client.get(reverse("reports:dashboard"))
     assert response.status_code == 200
 
 
@@ -51,7 +51,7 @@ def test_report_page_query_count_does_not_grow_with_rows(
         "one page of report rows, every figure a correlated subquery",
     ]
     with django_assert_num_queries(len(expected)):
-        response = client.get(reverse("casework:report"), {"status": "open"})
+        response = client.get(reverse("reports:report"), {"status": "open"})
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(rows, 50)
 

@@ -119,6 +119,6 @@ def identified_exporter(cast):
     """The program manager, granted identified exports person by person."""
     user = cast.program_manager
     user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="casework", codename="export_identified")
+        Permission.objects.get(content_type__app_label="reports", codename="export_identified")
     )
     return type(user).objects.get(pk=user.pk)  # fresh permission cache

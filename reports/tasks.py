@@ -5,8 +5,8 @@ from django.conf import settings
 from django.utils import translation
 
 from agencies.selectors import staff_language
-from casework.reports import exports, selectors, services
-from casework.reports.filters import ReportFilter
+from reports import exports, selectors, services
+from reports.filters import ReportFilter
 
 logger = logging.getLogger(__name__)
 

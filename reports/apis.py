@@ -9,10 +9,10 @@ from rest_framework.views import APIView
 
 from casework.apis import PartAwareOutput
 from casework.models import Case
-from casework.reports import selectors, services
-from casework.reports.filters import ReportFilter, filter_params
-from casework.reports.selectors import Column, Kind
 from core.api import PageNumberPagination, require_model_permission
+from reports import selectors, services
+from reports.filters import ReportFilter, filter_params
+from reports.selectors import Column, Kind
 from returnees.models import Region
 
 

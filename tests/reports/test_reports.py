@@ -12,14 +12,14 @@ from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
-from casework.models import ExportJob, ExportStatus
-from casework.reports import selectors, tasks
 from core.references import reference_for
-from tests.casework.reports.conftest import IDENTITY
+from reports import selectors, tasks
+from reports.models import ExportJob, ExportStatus
+from tests.reports.conftest import IDENTITY
 
-DASHBOARD = reverse("casework:dashboard")
-REPORT = reverse("casework:report")
-EXPORT = reverse("casework:report_export")
+DASHBOARD = reverse("reports:dashboard")
+REPORT = reverse("reports:report")
+EXPORT = reverse("reports:report_export")
 ROWS_API = reverse("api-report-rows")
 AGGREGATES_API = reverse("api-report-aggregates")
 
@@ -315,23 +315,23 @@ def test_a_large_export_runs_in_the_background_and_its_link_expires(
         response = export(client, "xlsx")
     job = ExportJob.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("casework:export_job", args=[job.pk])
+    assert response.url == reverse("reports:export_job", args=[job.pk])
 
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE
     assert job.background
     status = client.get(response.url)
     assert "Download" in status.content.decode()
-    download = client.get(reverse("casework:export_download", args=[job.pk]))
+    download = client.get(reverse("reports:export_download", args=[job.pk]))
     assert download.status_code == 200
     assert len(xlsx_rows(download)) == 1 + len(program["a_cases"])
     # Only the requester may fetch it.
-    other = client_of(cast.outsider_manager).get(reverse("casework:export_download", args=[job.pk]))
+    other = client_of(cast.outsider_manager).get(reverse("reports:export_download", args=[job.pk]))
     assert other.status_code == 404
 
     # After expiry: no download, and the purge deletes the file (twice is harmless).
     ExportJob.objects.filter(pk=job.pk).update(expires_at=job.finished_at)
-    assert client.get(reverse("casework:export_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("reports:export_download", args=[job.pk])).status_code == 404
     path = pathlib.Path(job.file_path)
     assert path.exists()
     assert tasks.purge_expired_exports() == 1
@@ -350,7 +350,7 @@ def test_the_progress_page_polls_while_the_export_runs(cast, client_of, program)
         rows_written=4_000,
     )
     response = client_of(cast.program_manager).get(
-        reverse("casework:export_job", args=[job.pk]), headers={"HX-Request": "true"}
+        reverse("reports:export_job", args=[job.pk]), headers={"HX-Request": "true"}
     )
 
     html = response.content.decode()
@@ -403,7 +403,7 @@ def test_the_schema_documents_the_report_endpoints_and_their_filters(cast, clien
 
 
 def test_a_background_export_reports_progress_in_batches(cast, program, monkeypatch):
-    from casework.reports import exports, services
+    from reports import exports, services
 
     monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
     seen = []

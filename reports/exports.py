@@ -15,8 +15,8 @@ import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.reports.selectors import Column, Kind, column, gated_parts
 from core.references import reference_for
+from reports.selectors import Column, Kind, column, gated_parts
 
 CHUNK_ROWS = 2000
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

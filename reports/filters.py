@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from casework.models import Case, CaseStatus, Pathway, RiskCategory
-from casework.reports import selectors
 from casework.selectors import minors_condition
+from reports import selectors
 from returnees.models import Region, Sex
 
 

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import ExportFormat
 from core.fields import MultiLineFormField
+from reports.models import ExportFormat
 
 
 class ExportForm(forms.Form):

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from casework.reports import views
+from reports import views
 
-# Included in casework/urls.py (namespace "casework"), under /cases/reports/.
+app_name = "reports"
+
+# Mounted under /cases/ (config/urls.py): the reports read the caseload.
 urlpatterns = [
     path("reports/", views.report, name="report"),
     path("reports/dashboard/", views.dashboard, name="dashboard"),

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from casework.models import ExportFormat, ExportJob, ExportStatus
+from reports.models import ExportFormat, ExportJob, ExportStatus
 
 logger = logging.getLogger(__name__)
 
-VIEW_REPORT = "casework.view_caseload_report"
-EXPORT_IDENTIFIED = "casework.export_identified"
+VIEW_REPORT = "reports.view_caseload_report"
+EXPORT_IDENTIFIED = "reports.export_identified"
 
 
 @transaction.atomic
@@ -83,7 +83,7 @@ def export_record(
         row_count,
     )
     if background:
-        from casework.reports.tasks import run_export
+        from reports.tasks import run_export
 
         transaction.on_commit(lambda: run_export.delay(job.pk))
     return job

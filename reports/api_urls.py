@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.reports import apis
+from reports import apis
 
 urlpatterns = [
     path("reports/caseload/", apis.ReportRowsApi.as_view(), name="api-report-rows"),

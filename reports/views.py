@@ -20,12 +20,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from casework.models import ExportFormat, ExportJob
-from casework.reports import exports, selectors, services
-from casework.reports.filters import ReportFilter, filter_params
-from casework.reports.forms import ExportForm
-from casework.reports.selectors import Column, Kind
 from casework.views import add_service_errors
+from reports import exports, selectors, services
+from reports.filters import ReportFilter, filter_params
+from reports.forms import ExportForm
+from reports.models import ExportFormat, ExportJob
+from reports.selectors import Column, Kind
 
 REPORT_PAGE_SIZE = 50
 VIEW_REPORT = services.VIEW_REPORT
@@ -40,7 +40,7 @@ def _filtered(request, data):
 
 def _report_url(params: dict) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("casework:report") + (f"?{query}" if query else "")
+    return reverse("reports:report") + (f"?{query}" if query else "")
 
 
 def chart_data(data: dict) -> dict:
@@ -95,7 +95,7 @@ def dashboard(request):
     ]
     return render(
         request,
-        "casework/reports/dashboard.html",
+        "reports/dashboard.html",
         {
             "filter": filterset,
             "data": data,
@@ -158,7 +158,7 @@ def _render_report(request, filterset, cases, export_form, status=200):
     query.pop("page", None)
     return render(
         request,
-        "casework/reports/report.html",
+        "reports/report.html",
         {
             "filter": filterset,
             "page": page,
@@ -166,7 +166,7 @@ def _render_report(request, filterset, cases, export_form, status=200):
             "query": query.urlencode(),
             "export_form": export_form,
             "can_identify": request.user.has_perm(services.EXPORT_IDENTIFIED),
-            "dashboard_url": reverse("casework:dashboard")
+            "dashboard_url": reverse("reports:dashboard")
             + (f"?{query.urlencode()}" if query else ""),
         },
         status=status if filterset.is_valid() else 400,
@@ -214,7 +214,7 @@ def report_export(request):
         add_service_errors(form, exc)
         return _render_report(request, filterset, cases, form, status=400)
     if background:
-        return redirect("casework:export_job", job_id=job.pk)
+        return redirect("reports:export_job", job_id=job.pk)
     if fmt == ExportFormat.PDF:
         data = selectors.dashboard(cases, params)
         summary = ", ".join(f"{k}={v}" for k, v in params.items())
@@ -256,11 +256,7 @@ def _own_job(request, job_id: int) -> ExportJob:
 @require_GET
 def export_job(request, job_id: int):
     job = _own_job(request, job_id)
-    template = (
-        "casework/reports/_export_progress.html"
-        if request.htmx
-        else "casework/reports/export_job.html"
-    )
+    template = "reports/_export_progress.html" if request.htmx else "reports/export_job.html"
     return render(request, template, {"job": job})
 
 
