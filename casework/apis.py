@@ -8,6 +8,8 @@ not on that case or that the caller may not see. Writes go through
 `casework/parts.py` and asked through `case_part_for_user`.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
@@ -18,6 +20,7 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
@@ -27,6 +30,7 @@ from agencies.models import Agency
 from casework import services
 from casework.access import CaseViewer, case_part_for_user, note_to_amend
 from casework.filters import CaseFilter
+from casework.lifecycles import FLAG, TRIAGE_APPROVAL, Approval, Lifecycle, approval_state
 from casework.models import (
     INDICATORS,
     LONG_TEXT_MAX,
@@ -293,6 +297,59 @@ class CaseActionApi(APIView):
         return self.viewer
 
 
+class TransitionApi(CaseActionApi):
+    """One step of a lifecycle (casework/lifecycles.py), configured per action.
+
+    The role the table names for the step is checked first (403); `target` then
+    finds the record on the side that takes the step (404, as if it did not
+    exist); then the input is read (400); then the service takes the step, checking
+    the state against the same table (400) and whatever else the step needs.
+
+    A configured view names its `action` and `service` (called with `actor`, the
+    record as `record_name`, and the input's fields, `version` as `expected_version`),
+    the `input` serializer if the step takes any, and its class docstring, which
+    the API schema shows. The family (referral, lead transfer, flag) gives the
+    lifecycle, how to find the record, and what to answer.
+    """
+
+    lifecycle: Lifecycle
+    action: str
+    service: Callable[..., object]  # a staticmethod
+    record_name: str
+    input: type[serializers.Serializer] | None = None
+    output: type[serializers.Serializer]
+    errors: dict
+    success_status = status.HTTP_200_OK
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "action" not in cls.__dict__:
+            return
+        cls.required_permissions = {"POST": cls.lifecycle[cls.action].permission}
+        responses = {cls.success_status: cls.output, **cls.errors}
+        extend_schema_view(post=extend_schema(request=cls.input, responses=responses))(cls)
+
+    def target(self, side: str, **kwargs):
+        """The record the step is taken on, found on `side` of it; Http404 otherwise."""
+        raise NotImplementedError
+
+    def answer(self, record, done) -> dict:
+        """The response body: `done` is what the service returned."""
+        raise NotImplementedError
+
+    def post(self, request, **kwargs):
+        record = self.target(self.lifecycle[self.action].side, **kwargs)
+        data = {}
+        if self.input is not None:
+            serializer = self.input(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
+        if "version" in data:
+            data["expected_version"] = data.pop("version")
+        done = self.service(actor=request.user, **{self.record_name: record}, **data)
+        return Response(self.answer(record, done), status=self.success_status)
+
+
 # --- Triage ---------------------------------------------------------------------------
 
 
@@ -335,7 +392,7 @@ class TriageAssessmentOutput(serializers.ModelSerializer):
         ]
 
     def get_pending(self, assessment) -> bool:
-        return assessment.needs_approval and _decision_of(assessment) is None
+        return approval_state(assessment) == Approval.PENDING
 
     @extend_schema_field(TriageDecisionOutput(allow_null=True))
     def get_decision(self, assessment):
@@ -397,13 +454,14 @@ class TriageDecisionApi(CaseActionApi):
     """A program manager's decision on a pending triage (two-person rule): the
     assessor cannot decide their own. Answers with the assessment and its decision."""
 
-    required_permissions = {"POST": "casework.approve_triage"}
+    # Approving and rejecting take the same role, on the same part of the case.
+    required_permissions = {"POST": TRIAGE_APPROVAL["approve"].permission}
 
     @extend_schema(
         request=TriageDecisionInput, responses={201: TriageAssessmentOutput, **WRITE_ERRORS}
     )
     def post(self, request, case_id: int, assessment_id: int):
-        case = self.case_part(case_id, Part.TRIAGE, write=True).case
+        case = self.case_part(case_id, TRIAGE_APPROVAL["approve"].side, write=True).case
         assessment = get_object_or_404(case.assessments, pk=assessment_id)
         serializer = TriageDecisionInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -761,7 +819,7 @@ class FlagRaiseInput(serializers.Serializer):
 
 class FlagsMixin:
     def case_for_flags(self, case_id) -> Case:
-        """Reading flags needs the flags part; raising, acknowledging, resolving: writing it."""
+        """Reading flags needs the flags part; raising one, writing it."""
         reading = self.request.method in permissions.SAFE_METHODS
         return self.case_part(case_id, Part.FLAGS, write=not reading).case
 
@@ -785,40 +843,40 @@ class FlagsApi(FlagsMixin, CaseActionApi):
         return Response(FlagOutput(flag).data, status=status.HTTP_201_CREATED)
 
 
-class FlagAcknowledgeApi(FlagsMixin, CaseActionApi):
+class FlagTransitionApi(TransitionApi):
+    """A step of a flag (casework.lifecycles.FLAG), on a case whose flags part the
+    caller may write; a flag of another case is a 404 too."""
+
+    lifecycle = FLAG
+    record_name = "flag"
+    output = FlagOutput
+    errors = WRITE_ERRORS
+
+    def target(self, side, *, case_id, flag_id):
+        case = self.case_part(case_id, side, write=True).case
+        return get_object_or_404(case.flags, pk=flag_id)
+
+    def answer(self, record, done) -> dict:
+        return FlagOutput(done).data
+
+
+class FlagAcknowledgeApi(FlagTransitionApi):
     """Acknowledge an open flag."""
 
-    required_permissions = {"POST": "casework.change_flag"}
-
-    @extend_schema(request=None, responses={200: FlagOutput, **WRITE_ERRORS})
-    def post(self, request, case_id: int, flag_id: int):
-        case = self.case_for_flags(case_id)
-        flag = get_object_or_404(case.flags, pk=flag_id)
-        flag = services.flag_acknowledge(actor=request.user, flag=flag)
-        return Response(FlagOutput(flag).data)
+    action = "acknowledge"
+    service = staticmethod(services.flag_acknowledge)
 
 
 class FlagResolveInput(serializers.Serializer):
     resolution_note = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
-class FlagResolveApi(FlagsMixin, CaseActionApi):
+class FlagResolveApi(FlagTransitionApi):
     """Resolve a flag with a note; an urgent one by someone other than who raised it."""
 
-    required_permissions = {"POST": "casework.change_flag"}
-
-    @extend_schema(request=FlagResolveInput, responses={200: FlagOutput, **WRITE_ERRORS})
-    def post(self, request, case_id: int, flag_id: int):
-        case = self.case_for_flags(case_id)
-        flag = get_object_or_404(case.flags, pk=flag_id)
-        serializer = FlagResolveInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        flag = services.flag_resolve(
-            actor=request.user,
-            flag=flag,
-            resolution_note=serializer.validated_data["resolution_note"],
-        )
-        return Response(FlagOutput(flag).data)
+    action = "resolve"
+    service = staticmethod(services.flag_resolve)
+    input = FlagResolveInput
 
 
 # --- Reviews, closure -----------------------------------------------------------------

@@ -28,6 +28,7 @@ from casework.grants import (
     sync_case_grants,
     sync_police_grants,
 )
+from casework.lifecycles import FLAG, TRIAGE_APPROVAL
 from casework.models import (
     INDICATORS,
     NOTE_AMEND_WINDOW_HOURS,
@@ -278,12 +279,12 @@ def triage_decide(
     *, actor, assessment: TriageAssessment, approve: bool, comment: str
 ) -> TriageDecision:
     """A program manager's decision on a move to or from violent (two-person rule)."""
-    _require(actor, "casework.approve_triage")
+    action = "approve" if approve else "reject"
+    _require(actor, TRIAGE_APPROVAL[action].permission)
     case = _locked(assessment.case)
     assessment = TriageAssessment.objects.select_related("decision").get(pk=assessment.pk)
-    if not assessment.needs_approval or hasattr(assessment, "decision"):
-        raise ValidationError(_("This triage is not awaiting a decision."), code="not_pending")
-    if assessment.assessor_id == actor.pk:
+    TRIAGE_APPROVAL.advance(assessment, action)  # the decision row below is the new state
+    if TRIAGE_APPROVAL[action].bars(assessment, actor):
         raise ValidationError(
             _("A second person must decide: you made this assessment."), code="same_person"
         )
@@ -595,12 +596,10 @@ def flag_raise(
 
 @transaction.atomic
 def flag_acknowledge(*, actor, flag: Flag) -> Flag:
-    _require(actor, "casework.change_flag")
+    _require(actor, FLAG["acknowledge"].permission)
     _locked(flag.case)
     flag = Flag.objects.get(pk=flag.pk)
-    if flag.status != FlagStatus.OPEN:
-        raise ValidationError(_("Only an open flag can be acknowledged."), code="transition")
-    flag.status = FlagStatus.ACKNOWLEDGED
+    flag.status = FLAG.advance(flag, "acknowledge")
     flag.save(update_fields=["status"])
     _flag_event(flag, actor)
     return flag
@@ -609,11 +608,10 @@ def flag_acknowledge(*, actor, flag: Flag) -> Flag:
 @transaction.atomic
 def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
     """Resolve with a note. An urgent flag needs a second person: not who raised it."""
-    _require(actor, "casework.change_flag")
+    _require(actor, FLAG["resolve"].permission)
     case = _locked(flag.case)
     flag = Flag.objects.get(pk=flag.pk)
-    if flag.status == FlagStatus.RESOLVED:
-        raise ValidationError(_("This flag is already resolved."), code="transition")
+    status = FLAG.advance(flag, "resolve")
     if flag.severity == Severity.URGENT and flag.raised_by_id == actor.pk:
         raise ValidationError(
             _("An urgent flag must be resolved by someone other than the person who raised it."),
@@ -621,7 +619,7 @@ def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
         )
     if not resolution_note.strip():
         raise ValidationError({"resolution_note": _("Say how the concern was resolved.")})
-    flag.status = FlagStatus.RESOLVED
+    flag.status = status
     flag.resolution_note = resolution_note.strip()
     flag.full_clean(exclude=["case", "raised_by"])
     flag.save(update_fields=["status", "resolution_note"])

@@ -1,4 +1,4 @@
-"""The JSON API of referrals, consent and lead transfers.
+"""The JSON API of referrals, consent, lead transfers and the flags board.
 
 One view per operation, explicit input and output. Each view checks the role
 (a model permission) first — 403, before anything is looked up — then loads
@@ -13,10 +13,13 @@ what it acts on, and everything it may not see is a 404, as if it did not exist:
 - a lead transfer likewise: the offering agency's to cancel, the offered
   agency's to accept or decline.
 
-So a step from the wrong side is a 404 before any input is read (a sender never
-learns that `note` is required to record progress). From which state a step is
-allowed, and what else it takes (consent, the override permission, membership
-of the case's lead agency), is the services' to decide: 400 and 403.
+The role and the side of each step come from its lifecycle's table
+(referrals/lifecycles.py), and each step is one `TransitionApi` configured with
+its action. So a step from the wrong side is a 404 before any input is read (a
+sender never learns that `note` is required to record progress). From which
+state a step is allowed (the same table), and what else it takes (consent, the
+override permission, membership of the case's lead agency), is the services' to
+decide: 400 and 403.
 Until a referral is accepted the receiving agency holds no grant on the case,
 so it reads the referral and the case reference only: the person's name is
 shown to a reader who holds view_case on the case, and to no one else.
@@ -29,7 +32,7 @@ from rest_framework.response import Response
 
 from agencies.models import Agency
 from audit.services import audit_case_read
-from casework.apis import CaseActionApi, PersonNameField
+from casework.apis import CaseActionApi, PersonNameField, TransitionApi
 from casework.models import LONG_TEXT_MAX
 from casework.parts import Part
 from core.api import PageNumberPagination, require_model_permission
@@ -40,15 +43,8 @@ from core.fields import (
 )
 from core.references import reference_for
 from referrals import services
-from referrals.access import (
-    OFFERED,
-    OFFERING,
-    RECEIVER,
-    SENDER,
-    lead_transfer_for_user,
-    referral_for_user,
-    with_case_visibility,
-)
+from referrals.access import lead_transfer_for_user, referral_for_user, with_case_visibility
+from referrals.lifecycles import LEAD_TRANSFER, REFERRAL
 from referrals.models import (
     ConsentDecision,
     ConsentGivenBy,
@@ -420,6 +416,23 @@ class ReferralDetailApi(ReferralApi):
         return Response(referral_data(request.user, referral_id, audited=True))
 
 
+class ReferralTransitionApi(ReferralApi, TransitionApi):
+    """A step of a referral (referrals.lifecycles.REFERRAL); answers with the referral
+    and its history. Without other input, a step takes the referral's `version`."""
+
+    lifecycle = REFERRAL
+    record_name = "referral"
+    input = VersionInput
+    output = ReferralDetailOutput
+    errors = REFERRAL_WRITE_ERRORS
+
+    def target(self, side, *, referral_id):
+        return referral_for_user(self.request.user, referral_id, side)
+
+    def answer(self, record, done) -> dict:
+        return referral_data(self.request.user, record.pk)
+
+
 class ReferralSendInput(VersionInput):
     consent_override_basis = MultiLineSerializerField(
         max_length=LONG_TEXT_MAX,
@@ -432,162 +445,71 @@ class ReferralSendInput(VersionInput):
     )
 
 
-class ReferralSendApi(ReferralApi):
+class ReferralSendApi(ReferralTransitionApi):
     """Send a draft: consent must cover it, or an override with its legal basis."""
 
-    required_permissions = {"POST": "referrals.add_referral"}
-
-    @extend_schema(
-        request=ReferralSendInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
-    )
-    def post(self, request, referral_id: int):
-        referral = referral_for_user(request.user, referral_id, SENDER)
-        serializer = ReferralSendInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.referral_send(
-            actor=request.user,
-            referral=referral,
-            consent_override_basis=serializer.validated_data["consent_override_basis"],
-            expected_version=serializer.validated_data["version"],
-        )
-        return Response(referral_data(request.user, referral.pk))
+    action = "send"
+    service = staticmethod(services.referral_send)
+    input = ReferralSendInput
 
 
-class ReferralAcceptApi(ReferralApi):
+class ReferralAcceptApi(ReferralTransitionApi):
     """The receiving agency takes the referral on, and sees the shared scope of the case."""
 
-    required_permissions = {"POST": "referrals.change_referral"}
-
-    @extend_schema(
-        request=VersionInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
-    )
-    def post(self, request, referral_id: int):
-        referral = referral_for_user(request.user, referral_id, RECEIVER)
-        serializer = VersionInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.referral_accept(
-            actor=request.user,
-            referral=referral,
-            expected_version=serializer.validated_data["version"],
-        )
-        return Response(referral_data(request.user, referral.pk))
+    action = "accept"
+    service = staticmethod(services.referral_accept)
 
 
 class ReasonInput(VersionInput):
     reason = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
-class ReferralDeclineApi(ReferralApi):
+class ReferralDeclineApi(ReferralTransitionApi):
     """The receiving agency declines a sent referral, saying why."""
 
-    required_permissions = {"POST": "referrals.change_referral"}
-
-    @extend_schema(
-        request=ReasonInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
-    )
-    def post(self, request, referral_id: int):
-        referral = referral_for_user(request.user, referral_id, RECEIVER)
-        serializer = ReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.referral_decline(
-            actor=request.user,
-            referral=referral,
-            reason=serializer.validated_data["reason"],
-            expected_version=serializer.validated_data["version"],
-        )
-        return Response(referral_data(request.user, referral.pk))
+    action = "decline"
+    service = staticmethod(services.referral_decline)
+    input = ReasonInput
 
 
 class ProgressInput(VersionInput):
     note = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
-class ReferralProgressApi(ReferralApi):
+class ReferralProgressApi(ReferralTransitionApi):
     """The receiving agency records progress; the case worker sees it on the timeline."""
 
-    required_permissions = {"POST": "referrals.change_referral"}
-
-    @extend_schema(
-        request=ProgressInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
-    )
-    def post(self, request, referral_id: int):
-        referral = referral_for_user(request.user, referral_id, RECEIVER)
-        serializer = ProgressInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.referral_progress(
-            actor=request.user,
-            referral=referral,
-            note=serializer.validated_data["note"],
-            expected_version=serializer.validated_data["version"],
-        )
-        return Response(referral_data(request.user, referral.pk))
+    action = "progress"
+    service = staticmethod(services.referral_progress)
+    input = ProgressInput
 
 
 class OutcomeInput(VersionInput):
     outcome = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
 
 
-class ReferralCompleteApi(ReferralApi):
+class ReferralCompleteApi(ReferralTransitionApi):
     """The receiving agency records the outcome; its access to the case ends with it."""
 
-    required_permissions = {"POST": "referrals.change_referral"}
-
-    @extend_schema(
-        request=OutcomeInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
-    )
-    def post(self, request, referral_id: int):
-        referral = referral_for_user(request.user, referral_id, RECEIVER)
-        serializer = OutcomeInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.referral_complete(
-            actor=request.user,
-            referral=referral,
-            outcome=serializer.validated_data["outcome"],
-            expected_version=serializer.validated_data["version"],
-        )
-        return Response(referral_data(request.user, referral.pk))
+    action = "complete"
+    service = staticmethod(services.referral_complete)
+    input = OutcomeInput
 
 
-class ReferralCancelApi(ReferralApi):
+class ReferralCancelApi(ReferralTransitionApi):
     """The sending agency withdraws the referral; the receiver's access ends with it."""
 
-    required_permissions = {"POST": "referrals.add_referral"}
-
-    @extend_schema(
-        request=ReasonInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
-    )
-    def post(self, request, referral_id: int):
-        referral = referral_for_user(request.user, referral_id, SENDER)
-        serializer = ReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.referral_cancel(
-            actor=request.user,
-            referral=referral,
-            reason=serializer.validated_data["reason"],
-            expected_version=serializer.validated_data["version"],
-        )
-        return Response(referral_data(request.user, referral.pk))
+    action = "cancel"
+    service = staticmethod(services.referral_cancel)
+    input = ReasonInput
 
 
-class ReferralRevokeApi(ReferralApi):
+class ReferralRevokeApi(ReferralTransitionApi):
     """A program manager of the case's lead agency ends the referral and its access."""
 
-    required_permissions = {"POST": "referrals.revoke_referral"}
-
-    @extend_schema(
-        request=ReasonInput, responses={200: ReferralDetailOutput, **REFERRAL_WRITE_ERRORS}
-    )
-    def post(self, request, referral_id: int):
-        referral = referral_for_user(request.user, referral_id, SENDER)
-        serializer = ReasonInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.referral_revoke(
-            actor=request.user,
-            referral=referral,
-            reason=serializer.validated_data["reason"],
-            expected_version=serializer.validated_data["version"],
-        )
-        return Response(referral_data(request.user, referral.pk))
+    action = "revoke"
+    service = staticmethod(services.referral_revoke)
+    input = ReasonInput
 
 
 # --- Lists ----------------------------------------------------------------------------
@@ -679,37 +601,38 @@ class CaseLeadTransferApi(CaseActionApi):
         )
 
 
-class LeadTransferAcceptApi(CaseActionApi):
+class LeadTransferTransitionApi(TransitionApi):
+    """A step of a lead transfer (referrals.lifecycles.LEAD_TRANSFER); answers with
+    the transfer as it is after the step."""
+
+    lifecycle = LEAD_TRANSFER
+    record_name = "transfer"
+    output = LeadTransferOutput
+    errors = TRANSFER_ERRORS
+
+    def target(self, side, *, transfer_id):
+        return lead_transfer_for_user(self.request.user, transfer_id, side)
+
+    def answer(self, record, done) -> dict:
+        return LeadTransferOutput(lead_transfer_for_user(self.request.user, record.pk)).data
+
+
+class LeadTransferAcceptApi(LeadTransferTransitionApi):
     """A program manager of the offered agency takes the lead (the case is left unassigned)."""
 
-    required_permissions = {"POST": "referrals.change_leadtransfer"}
-
-    @extend_schema(request=None, responses={200: LeadTransferOutput, **TRANSFER_ERRORS})
-    def post(self, request, transfer_id: int):
-        transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
-        services.lead_transfer_accept(actor=request.user, transfer=transfer)
-        return Response(LeadTransferOutput(lead_transfer_for_user(request.user, transfer.pk)).data)
+    action = "accept"
+    service = staticmethod(services.lead_transfer_accept)
 
 
-class LeadTransferDeclineApi(CaseActionApi):
+class LeadTransferDeclineApi(LeadTransferTransitionApi):
     """A program manager of the offered agency declines the lead."""
 
-    required_permissions = {"POST": "referrals.change_leadtransfer"}
-
-    @extend_schema(request=None, responses={200: LeadTransferOutput, **TRANSFER_ERRORS})
-    def post(self, request, transfer_id: int):
-        transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED)
-        services.lead_transfer_decline(actor=request.user, transfer=transfer)
-        return Response(LeadTransferOutput(lead_transfer_for_user(request.user, transfer.pk)).data)
+    action = "decline"
+    service = staticmethod(services.lead_transfer_decline)
 
 
-class LeadTransferCancelApi(CaseActionApi):
+class LeadTransferCancelApi(LeadTransferTransitionApi):
     """A program manager of the offering agency withdraws the offer."""
 
-    required_permissions = {"POST": "referrals.add_leadtransfer"}
-
-    @extend_schema(request=None, responses={200: LeadTransferOutput, **TRANSFER_ERRORS})
-    def post(self, request, transfer_id: int):
-        transfer = lead_transfer_for_user(request.user, transfer_id, OFFERING)
-        services.lead_transfer_cancel(actor=request.user, transfer=transfer)
-        return Response(LeadTransferOutput(lead_transfer_for_user(request.user, transfer.pk)).data)
+    action = "cancel"
+    service = staticmethod(services.lead_transfer_cancel)

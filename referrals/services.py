@@ -3,8 +3,9 @@
 A referral's services lock the case row, then the referral row, in that order
 (the same order as the casework services, which lock the case), so changes to
 one case's relationships are serialised and grants are computed from committed
-state. Each referral transition is allowed from named states only, by one side
-only, and writes a ReferralEvent; grants follow in the same transaction.
+state. Each referral transition is allowed from the states, by the role and the
+side that referrals/lifecycles.py declares, and writes a ReferralEvent; grants
+follow in the same transaction.
 """
 
 import datetime
@@ -23,8 +24,9 @@ from casework.grants import (
     sync_case_grants,
 )
 from casework.models import Case, CaseStatus, CaseUserObjectPermission
+from referrals.access import RECEIVER, SENDER
+from referrals.lifecycles import LEAD_TRANSFER, REFERRAL
 from referrals.models import (
-    ACTIVE_STATUSES,
     ConsentDecision,
     ConsentGivenBy,
     ConsentRecord,
@@ -33,7 +35,6 @@ from referrals.models import (
     Referral,
     ReferralEvent,
     ReferralEventKind,
-    ReferralStatus,
     ServiceType,
     ShareScope,
     normalised_scope,
@@ -160,14 +161,14 @@ def _end_referrals_no_longer_consented(case: Case, record: ConsentRecord, actor)
         case=case,
         to_agency_id=record.agency_id,
         service_type=record.purpose,
-        status__in=[ReferralStatus.SENT, *ACTIVE_STATUSES],
+        status__in=REFERRAL["consent_ended"].sources,
         consent__isnull=False,
     )
     ended = False
     for referral in relying:
         if record.covers(referral.share_scope):
             continue
-        referral.status = ReferralStatus.CANCELLED
+        referral.status = REFERRAL.advance(referral, "consent_ended")
         referral.cancel_reason = _("Consent no longer covers this referral.")
         referral.closed_at = timezone.now()
         _save(referral, ["status", "cancel_reason", "closed_at"])
@@ -203,22 +204,12 @@ def _locked_referral(referral: Referral) -> tuple[Case, Referral]:
     return case, referral
 
 
-def _require_sender(actor, referral: Referral) -> None:
-    _require(actor, "referrals.add_referral")
-    require_member(actor, referral.from_agency_id)
-
-
-def _require_receiver(actor, referral: Referral) -> None:
-    _require(actor, "referrals.change_referral")
-    require_member(actor, referral.to_agency_id)
-
-
-def _require_status(referral: Referral, allowed: Sequence[str], message: str) -> None:
-    if referral.status not in allowed:
-        status = referral.get_status_display()
-        raise ValidationError(
-            f"{message} {_('Its status is: %(status)s.') % {'status': status}}", code="transition"
-        )
+def _require_side(actor, referral: Referral, action: str) -> None:
+    """The step's role, and membership of the agency on its side of the referral."""
+    transition = REFERRAL[action]
+    _require(actor, transition.permission)
+    agency_id = {SENDER: referral.from_agency_id, RECEIVER: referral.to_agency_id}
+    require_member(actor, agency_id[transition.side])
 
 
 def _log(action: str, referral: Referral, actor) -> None:
@@ -283,10 +274,10 @@ def referral_send(
 ) -> Referral:
     """Send a draft. Consent must cover it (agency, purpose and shared scope), unless
     the sender holds the override permission and records the legal basis."""
-    _require_sender(actor, referral)
+    _require_side(actor, referral, "send")
     case, referral = _locked_referral(referral)
     _check_version(referral, expected_version)
-    _require_status(referral, [ReferralStatus.DRAFT], _("Only a draft referral can be sent."))
+    status = REFERRAL.advance(referral, "send")
     _require_open(case)
     if referral.from_agency_id != case.lead_agency_id:
         raise ValidationError(
@@ -320,7 +311,7 @@ def referral_send(
         referral.consent = None
         referral.consent_override_basis = basis
         referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
-    referral.status = ReferralStatus.SENT
+    referral.status = status
     referral.sent_at = timezone.now()
     _save(referral, ["status", "sent_at", "consent", "consent_override_basis"])
     _event(referral, actor, note=referral.consent_override_basis)
@@ -340,12 +331,12 @@ def referral_send(
 @transaction.atomic
 def referral_accept(*, actor, referral: Referral, expected_version: int | None = None) -> Referral:
     """The receiving agency takes the referral on and gains its share scope of the case."""
-    _require_receiver(actor, referral)
+    _require_side(actor, referral, "accept")
     case, referral = _locked_referral(referral)
     _check_version(referral, expected_version)
-    _require_status(referral, [ReferralStatus.SENT], _("Only a sent referral can be accepted."))
+    status = REFERRAL.advance(referral, "accept")
     _require_open(case)
-    referral.status = ReferralStatus.ACCEPTED
+    referral.status = status
     referral.responded_at = timezone.now()
     _save(referral, ["status", "responded_at"])
     _event(referral, actor)
@@ -358,13 +349,13 @@ def referral_accept(*, actor, referral: Referral, expected_version: int | None =
 def referral_decline(
     *, actor, referral: Referral, reason: str, expected_version: int | None = None
 ) -> Referral:
-    _require_receiver(actor, referral)
+    _require_side(actor, referral, "decline")
     _case, referral = _locked_referral(referral)
     _check_version(referral, expected_version)
-    _require_status(referral, [ReferralStatus.SENT], _("Only a sent referral can be declined."))
+    status = REFERRAL.advance(referral, "decline")
     referral.decline_reason = _required_text("reason", reason, _("Say why you decline."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
-    referral.status = ReferralStatus.DECLINED
+    referral.status = status
     referral.responded_at = referral.closed_at = timezone.now()
     _save(referral, ["status", "decline_reason", "responded_at", "closed_at"])
     _event(referral, actor, note=referral.decline_reason)
@@ -377,25 +368,21 @@ def referral_progress(
     *, actor, referral: Referral, note: str, expected_version: int | None = None
 ) -> ReferralEvent:
     """A partner's update; the case worker sees it on the case timeline."""
-    _require_receiver(actor, referral)
+    _require_side(actor, referral, "progress")
     _case, referral = _locked_referral(referral)
     _check_version(referral, expected_version)
-    _require_status(
-        referral,
-        ACTIVE_STATUSES,
-        _("Progress can be recorded only on an accepted referral that is not finished."),
-    )
+    status = REFERRAL.advance(referral, "progress")
     note = _required_text("note", note, _("Write what happened."))
     event = ReferralEvent(
         referral=referral,
         case_id=referral.case_id,
-        status=ReferralStatus.IN_PROGRESS,
+        status=status,
         kind=ReferralEventKind.PROGRESS,
         note=note,
         actor=actor,
     )
     event.full_clean(exclude=["referral", "case", "actor"])
-    referral.status = ReferralStatus.IN_PROGRESS
+    referral.status = status
     _save(referral, ["status"])
     event.save()
     _log("progress", referral, actor)
@@ -407,17 +394,13 @@ def referral_complete(
     *, actor, referral: Referral, outcome: str, expected_version: int | None = None
 ) -> Referral:
     """The service is done; the agency's access ends unless another referral justifies it."""
-    _require_receiver(actor, referral)
+    _require_side(actor, referral, "complete")
     case, referral = _locked_referral(referral)
     _check_version(referral, expected_version)
-    _require_status(
-        referral,
-        ACTIVE_STATUSES,
-        _("Only an accepted or in-progress referral can be completed."),
-    )
+    status = REFERRAL.advance(referral, "complete")
     referral.outcome = _required_text("outcome", outcome, _("Describe the outcome."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
-    referral.status = ReferralStatus.COMPLETED
+    referral.status = status
     referral.closed_at = timezone.now()
     _save(referral, ["status", "outcome", "closed_at"])
     _event(referral, actor, note=referral.outcome)
@@ -431,17 +414,13 @@ def referral_cancel(
     *, actor, referral: Referral, reason: str, expected_version: int | None = None
 ) -> Referral:
     """The sender withdraws the referral; the receiving agency's access ends with it."""
-    _require_sender(actor, referral)
+    _require_side(actor, referral, "cancel")
     case, referral = _locked_referral(referral)
     _check_version(referral, expected_version)
-    _require_status(
-        referral,
-        [ReferralStatus.DRAFT, ReferralStatus.SENT, *ACTIVE_STATUSES],
-        _("This referral is finished; it cannot be cancelled."),
-    )
+    status = REFERRAL.advance(referral, "cancel")
     referral.cancel_reason = _required_text("reason", reason, _("Say why you cancel."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
-    referral.status = ReferralStatus.CANCELLED
+    referral.status = status
     referral.closed_at = timezone.now()
     _save(referral, ["status", "cancel_reason", "closed_at"])
     _event(referral, actor, note=referral.cancel_reason)
@@ -455,18 +434,14 @@ def referral_revoke(
     *, actor, referral: Referral, reason: str, expected_version: int | None = None
 ) -> Referral:
     """A program manager of the case's lead agency ends a referral and its access."""
-    _require(actor, "referrals.revoke_referral")
+    _require(actor, REFERRAL["revoke"].permission)
     case, referral = _locked_referral(referral)
     require_member(actor, case.lead_agency_id)
     _check_version(referral, expected_version)
-    _require_status(
-        referral,
-        [ReferralStatus.SENT, *ACTIVE_STATUSES],
-        _("Only a sent, accepted or in-progress referral can be revoked."),
-    )
+    status = REFERRAL.advance(referral, "revoke")
     referral.revoke_reason = _required_text("reason", reason, _("Say why you revoke it."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
-    referral.status = ReferralStatus.REVOKED
+    referral.status = status
     referral.closed_at = timezone.now()
     _save(referral, ["status", "revoke_reason", "closed_at"])
     _event(referral, actor, note=referral.revoke_reason)
@@ -478,14 +453,11 @@ def referral_revoke(
 # --- Lead agency transfer ---------------------------------------------------------------
 
 
-def _locked_transfer(transfer: LeadTransfer) -> tuple[Case, LeadTransfer]:
+def _locked_transfer(transfer: LeadTransfer, action: str) -> tuple[Case, LeadTransfer, str]:
+    """The case and the transfer, locked; and the state `action` takes the transfer to."""
     case = _lock_case(transfer.case_id)
     transfer = LeadTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.status != LeadTransferStatus.OFFERED:
-        raise ValidationError(
-            _("This transfer has already been answered or withdrawn."), code="transition"
-        )
-    return case, transfer
+    return case, transfer, LEAD_TRANSFER.advance(transfer, action)
 
 
 def _decide(transfer: LeadTransfer, actor, status: str) -> None:
@@ -534,8 +506,8 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
     The lead grants move, the case is left unassigned for the new agency to
     assign, and the previous assignee's own grants on the case end.
     """
-    _require(actor, "referrals.change_leadtransfer")
-    case, transfer = _locked_transfer(transfer)
+    _require(actor, LEAD_TRANSFER["accept"].permission)
+    case, transfer, status = _locked_transfer(transfer, "accept")
     require_member(actor, transfer.to_agency_id)
     if case.lead_agency_id != transfer.from_agency_id:
         raise ValidationError(
@@ -548,7 +520,7 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
     case.assigned_worker = None
     case.version += 1
     case.save(update_fields=["lead_agency", "assigned_worker", "version", "updated_at"])
-    _decide(transfer, actor, LeadTransferStatus.ACCEPTED)
+    _decide(transfer, actor, status)
     removed = 0
     if old_assignee_id is not None:
         removed, _detail = CaseUserObjectPermission.objects.filter(
@@ -571,10 +543,10 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
 
 @transaction.atomic
 def lead_transfer_decline(*, actor, transfer: LeadTransfer, note: str = "") -> LeadTransfer:
-    _require(actor, "referrals.change_leadtransfer")
-    _case, transfer = _locked_transfer(transfer)
+    _require(actor, LEAD_TRANSFER["decline"].permission)
+    _case, transfer, status = _locked_transfer(transfer, "decline")
     require_member(actor, transfer.to_agency_id)
-    _decide(transfer, actor, LeadTransferStatus.DECLINED)
+    _decide(transfer, actor, status)
     logger.info(
         "lead transfer declined transfer_id=%s case_id=%s actor_id=%s",
         transfer.pk,
@@ -586,10 +558,10 @@ def lead_transfer_decline(*, actor, transfer: LeadTransfer, note: str = "") -> L
 
 @transaction.atomic
 def lead_transfer_cancel(*, actor, transfer: LeadTransfer) -> LeadTransfer:
-    _require(actor, "referrals.add_leadtransfer")
-    _case, transfer = _locked_transfer(transfer)
+    _require(actor, LEAD_TRANSFER["cancel"].permission)
+    _case, transfer, status = _locked_transfer(transfer, "cancel")
     require_member(actor, transfer.from_agency_id)
-    _decide(transfer, actor, LeadTransferStatus.CANCELLED)
+    _decide(transfer, actor, status)
     logger.info(
         "lead transfer cancelled transfer_id=%s case_id=%s actor_id=%s",
         transfer.pk,

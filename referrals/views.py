@@ -1,7 +1,8 @@
 """Browser pages for referrals, consent, lead transfers and the flags board.
 
 Referrals and lead transfers are found through `referrals.access`, the same
-funnel as the API's, on the side of them that takes the step; new referrals,
+funnel as the API's, on the side of them that takes the step, and each step
+asks the role that step's lifecycle declares (referrals/lifecycles.py); new referrals,
 consent and transfer offers through the case-part funnel (`case_part_for_user`,
 the case's referrals part). The receiving side is shown the case's name only
 while the referral is active and the case visible. Anything else is a 404.
@@ -23,15 +24,7 @@ from casework.parts import Part
 from casework.views import perform_form_action as _perform
 from core.pages import page_of
 from referrals import services
-from referrals.access import (
-    OFFERED,
-    OFFERING,
-    RECEIVER,
-    SENDER,
-    lead_transfer_for_user,
-    referral_for_user,
-    with_case_visibility,
-)
+from referrals.access import lead_transfer_for_user, referral_for_user, with_case_visibility
 from referrals.forms import (
     ConfirmForm,
     ConsentForm,
@@ -45,12 +38,11 @@ from referrals.forms import (
     TransferDeclineForm,
     TransferOfferForm,
 )
+from referrals.lifecycles import LEAD_TRANSFER, REFERRAL
 from referrals.models import (
     ConsentGivenBy,
     LeadTransfer,
-    LeadTransferStatus,
     Referral,
-    ReferralStatus,
     ServiceType,
     ShareScope,
 )
@@ -75,7 +67,8 @@ def _transfers_offered_to(user) -> QuerySet[LeadTransfer]:
     """Lead transfers waiting for an answer from one of the user's agencies."""
     return (
         LeadTransfer.objects.filter(
-            to_agency__in=agencies_of(user).values("pk"), status=LeadTransferStatus.OFFERED
+            to_agency__in=agencies_of(user).values("pk"),
+            status__in=LEAD_TRANSFER["accept"].sources,
         )
         .select_related("case", "from_agency", "to_agency")
         .order_by("offered_at", "pk")
@@ -178,14 +171,14 @@ def referral_new(request, case_id: int):
 
 
 @login_required
-@permission_required("referrals.add_referral", raise_exception=True)
+@permission_required(REFERRAL["send"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def referral_send(request, case_id: int, referral_id: int):
-    referral = referral_for_user(request.user, referral_id, SENDER, case_id=case_id)
+    referral = _referral(request, referral_id, "send", case_id=case_id)
     case = referral.case
     consent = None
-    is_draft = referral.status == ReferralStatus.DRAFT
-    if is_draft:
+    sendable = REFERRAL.allows(referral, "send")
+    if sendable:
         consent = consent_covering(
             case=case,
             agency=referral.to_agency,
@@ -213,16 +206,16 @@ def referral_send(request, case_id: int, referral_id: int):
         *result,
         title=_("Send the referral"),
         # Without covering consent or the override, sending would only be refused.
-        submit_label=_("Send referral") if is_draft and (consent or may_override) else None,
+        submit_label=_("Send referral") if sendable and (consent or may_override) else None,
         referral=referral,
-        consent_checked=is_draft,
+        consent_checked=sendable,
         consent=consent,
         may_override=may_override,
     )
 
 
-def _sender_reason_page(request, case_id, referral_id, *, service, title, submit, success):
-    referral = referral_for_user(request.user, referral_id, SENDER, case_id=case_id)
+def _sender_reason_page(request, case_id, referral_id, *, action, service, title, submit, success):
+    referral = _referral(request, referral_id, action, case_id=case_id)
     case = referral.case
     form = ReasonForm(_posted(request))
     result = _perform(
@@ -240,13 +233,14 @@ def _sender_reason_page(request, case_id, referral_id, *, service, title, submit
 
 
 @login_required
-@permission_required("referrals.add_referral", raise_exception=True)
+@permission_required(REFERRAL["cancel"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def referral_cancel(request, case_id: int, referral_id: int):
     return _sender_reason_page(
         request,
         case_id,
         referral_id,
+        action="cancel",
         service=services.referral_cancel,
         title=_("Cancel the referral"),
         submit=_("Cancel referral"),
@@ -255,13 +249,14 @@ def referral_cancel(request, case_id: int, referral_id: int):
 
 
 @login_required
-@permission_required("referrals.revoke_referral", raise_exception=True)
+@permission_required(REFERRAL["revoke"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def referral_revoke(request, case_id: int, referral_id: int):
     return _sender_reason_page(
         request,
         case_id,
         referral_id,
+        action="revoke",
         service=services.referral_revoke,
         title=_("Revoke the referral"),
         submit=_("Revoke referral"),
@@ -332,11 +327,13 @@ def transfer_offer(request, case_id: int):
 
 
 @login_required
-@permission_required("referrals.add_leadtransfer", raise_exception=True)
+@permission_required(LEAD_TRANSFER["cancel"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_withdraw(request, case_id: int, transfer_id: int):
     case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
-    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERING, case_id=case.pk)
+    transfer = lead_transfer_for_user(
+        request.user, transfer_id, LEAD_TRANSFER["cancel"].side, case_id=case.pk
+    )
     form = ConfirmForm(_posted(request))
     result = _perform(
         request,
@@ -360,8 +357,10 @@ def transfer_withdraw(request, case_id: int, transfer_id: int):
 # --- The receiving side ---------------------------------------------------------------------
 
 
-def _incoming(request, referral_id: int) -> Referral:
-    return referral_for_user(request.user, referral_id, RECEIVER)
+def _referral(request, referral_id: int, action: str, *, case_id=None) -> Referral:
+    """The referral, found on the side of it that takes `action`; otherwise Http404."""
+    side = REFERRAL[action].side
+    return referral_for_user(request.user, referral_id, side, case_id=case_id)
 
 
 def _render_incoming(request, form, status, current=None, *, title, submit_label, **extra):
@@ -375,8 +374,8 @@ def _render_incoming(request, form, status, current=None, *, title, submit_label
     return render(request, "referrals/incoming_action.html", context, status=status)
 
 
-def _incoming_page(request, referral_id, *, form_class, action, title, submit, success):
-    referral = _incoming(request, referral_id)
+def _incoming_page(request, referral_id, *, step, form_class, action, title, submit, success):
+    referral = _referral(request, referral_id, step)
     form = form_class(_posted(request))
     result = _perform(
         request,
@@ -391,12 +390,13 @@ def _incoming_page(request, referral_id, *, form_class, action, title, submit, s
 
 
 @login_required
-@permission_required("referrals.change_referral", raise_exception=True)
+@permission_required(REFERRAL["accept"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def incoming_accept(request, referral_id: int):
     return _incoming_page(
         request,
         referral_id,
+        step="accept",
         form_class=ConfirmForm,
         action=lambda r, d: services.referral_accept(actor=request.user, referral=r),
         title=_("Accept the referral"),
@@ -406,12 +406,13 @@ def incoming_accept(request, referral_id: int):
 
 
 @login_required
-@permission_required("referrals.change_referral", raise_exception=True)
+@permission_required(REFERRAL["decline"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def incoming_decline(request, referral_id: int):
     return _incoming_page(
         request,
         referral_id,
+        step="decline",
         form_class=ReasonForm,
         action=lambda r, d: services.referral_decline(
             actor=request.user, referral=r, reason=d["reason"]
@@ -423,12 +424,13 @@ def incoming_decline(request, referral_id: int):
 
 
 @login_required
-@permission_required("referrals.change_referral", raise_exception=True)
+@permission_required(REFERRAL["progress"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def incoming_progress(request, referral_id: int):
     return _incoming_page(
         request,
         referral_id,
+        step="progress",
         form_class=ProgressForm,
         action=lambda r, d: services.referral_progress(
             actor=request.user, referral=r, note=d["note"]
@@ -440,12 +442,13 @@ def incoming_progress(request, referral_id: int):
 
 
 @login_required
-@permission_required("referrals.change_referral", raise_exception=True)
+@permission_required(REFERRAL["complete"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def incoming_complete(request, referral_id: int):
     return _incoming_page(
         request,
         referral_id,
+        step="complete",
         form_class=OutcomeForm,
         action=lambda r, d: services.referral_complete(
             actor=request.user, referral=r, outcome=d["outcome"]
@@ -457,10 +460,12 @@ def incoming_complete(request, referral_id: int):
 
 
 @login_required
-@permission_required("referrals.change_leadtransfer", raise_exception=True)
+@permission_required(LEAD_TRANSFER["accept"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_accept(request, transfer_id: int):
-    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED, waiting=True)
+    transfer = lead_transfer_for_user(
+        request.user, transfer_id, LEAD_TRANSFER["accept"].side, waiting=True
+    )
     form = ConfirmForm(_posted(request))
     result = _perform(
         request,
@@ -481,10 +486,12 @@ def transfer_accept(request, transfer_id: int):
 
 
 @login_required
-@permission_required("referrals.change_leadtransfer", raise_exception=True)
+@permission_required(LEAD_TRANSFER["decline"].permission, raise_exception=True)
 @require_http_methods(METHODS)
 def transfer_decline(request, transfer_id: int):
-    transfer = lead_transfer_for_user(request.user, transfer_id, OFFERED, waiting=True)
+    transfer = lead_transfer_for_user(
+        request.user, transfer_id, LEAD_TRANSFER["decline"].side, waiting=True
+    )
     form = TransferDeclineForm(_posted(request))
     result = _perform(
         request,

@@ -1,7 +1,9 @@
 """Shortcuts for casework tests: each goes through the real service."""
 
+import contextlib
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from casework import services
@@ -50,3 +52,26 @@ def flag(actor, case, severity="concern", **kwargs):
         source=kwargs.pop("source", "family"),
         description=kwargs.pop("description", "Bought a ticket abroad."),
     )
+
+
+# --- Lifecycle tables (casework/lifecycles.py) ------------------------------------------
+
+
+def paths_through(lifecycle, start: str, actions) -> dict[str, list[str]]:
+    """The shortest run of `actions` from `start` to each state the table reaches."""
+    paths, queue = {start: []}, [start]
+    while queue:
+        state = queue.pop(0)
+        for (source, action), target in lifecycle.table.items():
+            if source == state and action in actions and target not in paths:
+                paths[target] = [*paths[state], action]
+                queue.append(target)
+    return paths
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """A savepoint undone afterwards: try one step, then the next from the same state."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
