@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from casework.access import is_agency_member
 from casework.models import Case
 
 
@@ -54,4 +55,4 @@ def case_access_log(case_id: int) -> QuerySet[AuditEvent]:
 
 def in_lead_agency(user, case: Case) -> bool:
     """Whether the user is a member of the case's lead agency (its program manager's test)."""
-    return user.groups.filter(agency__pk=case.lead_agency_id).exists()
+    return is_agency_member(user, case.lead_agency_id)

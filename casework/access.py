@@ -211,3 +211,12 @@ def part_flag(user, part: Part, *, case_ref: str = "pk") -> ExpressionWrapper:
     return ExpressionWrapper(
         audience_condition(user, RULES[part].read, case_ref=case_ref), output_field=BooleanField()
     )
+
+
+# --- Agency membership ----------------------------------------------------------------
+
+
+def is_agency_member(user, agency_id: int) -> bool:
+    """Whether `user` belongs to the agency (is a user of its group): what "only the
+    lead agency may…" and "only the receiving agency may…" rest on, in one query."""
+    return user.groups.filter(agency__pk=agency_id).exists()

@@ -3,7 +3,8 @@
 Each service locks the case row (SELECT … FOR UPDATE) before changing it, so
 two people acting on one case are serialised; a service that edits what a
 person saw on a form also takes the `expected_version` they saw and refuses a
-stale one with ConcurrentEdit instead of overwriting the other person's change.
+stale one with ConcurrentEdit instead of overwriting the other person's change
+(casework.versioning).
 """
 
 import calendar
@@ -19,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.access import CHANGE, VIEW
+from casework.access import CHANGE, VIEW, is_agency_member
 from casework.models import (
     INDICATORS,
     NOTE_AMEND_WINDOW_HOURS,
@@ -50,6 +51,10 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
+from casework.versioning import (
+    ConcurrentEdit as ConcurrentEdit,  # re-exported: the services' callers catch it here
+)
+from casework.versioning import check_version, locked_case, require_open, save_versioned
 from referrals.grants import LEAD_PERMISSIONS
 from referrals.models import Role
 from referrals.services import police_sync_for_case
@@ -59,20 +64,6 @@ User = get_user_model()
 
 # What the lead agency and the assigned worker hold on a case they work.
 CASE_TEAM_PERMISSIONS = (VIEW, CHANGE)
-
-
-class ConcurrentEdit(ValidationError):
-    """Someone else changed the record since the form was loaded."""
-
-    def __init__(self, current):
-        super().__init__(
-            _(
-                "Someone else changed this record while you were editing it. "
-                "Nothing was saved; the current values are shown — check them and save again."
-            ),
-            code="stale",
-        )
-        self.current = current
 
 
 def _permissions(codenames: Sequence[str]) -> list[Permission]:
@@ -145,12 +136,9 @@ def case_open(*, actor, returnee, lead_agency, assigned_worker=None) -> Case:
     (assignment, an accepted referral, police jurisdiction) grants it. The
     first review is due as soon as an unsettled case's would be: triage comes first.
     """
-    if not actor.groups.filter(pk=lead_agency.group_id).exists():
+    if not is_agency_member(actor, lead_agency.pk):
         raise ValidationError({"lead_agency": _("You can only open cases for your own agency.")})
-    if (
-        assigned_worker is not None
-        and not assigned_worker.groups.filter(pk=lead_agency.group_id).exists()
-    ):
+    if assigned_worker is not None and not is_agency_member(assigned_worker, lead_agency.pk):
         raise ValidationError(
             {"assigned_worker": _("The assigned worker must be a member of the lead agency.")}
         )
@@ -167,30 +155,6 @@ def case_open(*, actor, returnee, lead_agency, assigned_worker=None) -> Case:
     if assigned_worker is not None:
         case_team_grant(cases=[case], user=assigned_worker)
     return case
-
-
-def _locked(case: Case) -> Case:
-    """The case row, locked for this transaction, with what services read from it."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("returnee", "lead_agency")
-        .get(pk=case.pk)
-    )
-
-
-def _check_version(current, expected_version: int | None) -> None:
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEdit(current)
-
-
-def _save(obj, fields: list[str]) -> None:
-    obj.version += 1
-    obj.save(update_fields=[*fields, "version", "updated_at"])
-
-
-def _require_open(case: Case) -> None:
-    if case.status != CaseStatus.OPEN:
-        raise ValidationError(_("This case is closed. Reopen it first."), code="closed")
 
 
 def _require(actor, perm: str) -> None:
@@ -214,7 +178,7 @@ def _apply_triage(case: Case, assessment: TriageAssessment) -> None:
     case.pathway = PATHWAY_FOR_CATEGORY[assessment.category]
     case.pathway_override_reason = ""
     case.next_review_on = next_review_date(case, after=timezone.localdate())
-    _save(case, ["category", "pathway", "pathway_override_reason", "next_review_on"])
+    save_versioned(case, ["category", "pathway", "pathway_override_reason", "next_review_on"])
     # The category decides which police units see the case (referrals.grants).
     police_sync_for_case(case=case)
 
@@ -226,8 +190,8 @@ def triage_assess(
     """Record a triage. It takes effect at once, unless it moves the case to or
     from violent: then it waits for a program manager other than the assessor."""
     _require(actor, "casework.add_triageassessment")
-    case = _locked(case)
-    _require_open(case)
+    case = locked_case(case.pk)
+    require_open(case)
     if pending_assessment(case) is not None:
         raise ValidationError(
             {
@@ -273,7 +237,7 @@ def triage_decide(
 ) -> TriageDecision:
     """A program manager's decision on a move to or from violent (two-person rule)."""
     _require(actor, "casework.approve_triage")
-    case = _locked(assessment.case)
+    case = locked_case(assessment.case.pk)
     assessment = TriageAssessment.objects.select_related("decision").get(pk=assessment.pk)
     if not assessment.needs_approval or hasattr(assessment, "decision"):
         raise ValidationError(_("This triage is not awaiting a decision."), code="not_pending")
@@ -289,7 +253,7 @@ def triage_decide(
     decision.full_clean(exclude=["assessment", "decided_by"])
     decision.save()
     if approve:
-        _require_open(case)
+        require_open(case)
         _apply_triage(case, assessment)
     logger.info(
         "triage decided case_id=%s assessment_id=%s approved=%s actor_id=%s",
@@ -307,9 +271,9 @@ def case_pathway_set(
 ) -> Case:
     """Override the pathway the category sets; the reason is kept on the case."""
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _check_version(case, expected_version)
-    _require_open(case)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
+    require_open(case)
     if not case.category:
         raise ValidationError({"pathway": _("Triage the case before choosing its pathway.")})
     if pathway not in Pathway.values:
@@ -319,7 +283,7 @@ def case_pathway_set(
         raise ValidationError({"reason": _("Say why this case leaves its category's pathway.")})
     case.pathway = pathway
     case.pathway_override_reason = "" if pathway == default else reason.strip()
-    _save(case, ["pathway", "pathway_override_reason"])
+    save_versioned(case, ["pathway", "pathway_override_reason"])
     return case
 
 
@@ -332,8 +296,8 @@ def custody_start(
 ) -> CustodyEpisode:
     """The person is held; the case stays open."""
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _require_open(case)
+    case = locked_case(case.pk)
+    require_open(case)
     if case.custody_episodes.filter(ended_on__isnull=True).exists():
         raise ValidationError({"facility": _("A custody episode is already open; end it first.")})
     if started_on > timezone.localdate():
@@ -353,7 +317,7 @@ def custody_start(
 @transaction.atomic
 def custody_end(*, actor, episode: CustodyEpisode, ended_on: datetime.date) -> CustodyEpisode:
     _require(actor, "casework.change_case")
-    _locked(episode.case)
+    locked_case(episode.case.pk)
     episode = CustodyEpisode.objects.get(pk=episode.pk)
     if episode.ended_on is not None:
         raise ValidationError(_("This custody episode has already ended."), code="ended")
@@ -392,8 +356,8 @@ def goal_add(
     target_date: datetime.date | None,
 ) -> Goal:
     _require(actor, "casework.add_goal")
-    case = _locked(case)
-    _require_open(case)
+    case = locked_case(case.pk)
+    require_open(case)
     goal = Goal(
         case=case,
         domain=domain,
@@ -420,16 +384,16 @@ def goal_update(
     owner_agency=None,
 ) -> Goal:
     _require(actor, "casework.change_goal")
-    _require_open(_locked(goal.case))
+    require_open(locked_case(goal.case.pk))
     current = Goal.objects.select_for_update().get(pk=goal.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     current.status = status
     current.target_date = target_date
     current.outcome = outcome.strip()
     if owner_agency is not None:
         current.owner_agency = owner_agency
     current.full_clean(exclude=["case", "created_by"])
-    _save(current, ["status", "target_date", "outcome", "owner_agency"])
+    save_versioned(current, ["status", "target_date", "outcome", "owner_agency"])
     _goal_revision(current, actor)
     return current
 
@@ -449,7 +413,7 @@ def note_add(
     corrects: Note | None = None,
 ) -> Note:
     _require(actor, "casework.add_note")
-    case = _locked(case)
+    case = locked_case(case.pk)
     if corrects is not None and corrects.case_id != case.pk:
         raise ValidationError({"corrects": _("A correction must be on the same case.")})
     if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
@@ -555,7 +519,7 @@ def flag_raise(
     """Raise a concern. An urgent one notifies the case worker and the case's police
     liaisons at once (in the app, and by email after commit)."""
     _require(actor, "casework.add_flag")
-    case = _locked(case)
+    case = locked_case(case.pk)
     flag = Flag(
         case=case,
         category=category,
@@ -590,7 +554,7 @@ def flag_raise(
 @transaction.atomic
 def flag_acknowledge(*, actor, flag: Flag) -> Flag:
     _require(actor, "casework.change_flag")
-    _locked(flag.case)
+    locked_case(flag.case.pk)
     flag = Flag.objects.get(pk=flag.pk)
     if flag.status != FlagStatus.OPEN:
         raise ValidationError(_("Only an open flag can be acknowledged."), code="transition")
@@ -604,7 +568,7 @@ def flag_acknowledge(*, actor, flag: Flag) -> Flag:
 def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
     """Resolve with a note. An urgent flag needs a second person: not who raised it."""
     _require(actor, "casework.change_flag")
-    case = _locked(flag.case)
+    case = locked_case(flag.case.pk)
     flag = Flag.objects.get(pk=flag.pk)
     if flag.status == FlagStatus.RESOLVED:
         raise ValidationError(_("This flag is already resolved."), code="transition")
@@ -641,7 +605,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def followup_complete(*, actor, followup: FollowUp, summary: str) -> Review:
     """Record a post-exit follow-up review of a closed case."""
     _require(actor, "casework.add_review")
-    case = _locked(followup.case)
+    case = locked_case(followup.case.pk)
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     if followup.review_id is not None:
         raise ValidationError(_("This follow-up has already been recorded."), code="done")
@@ -671,9 +635,9 @@ def review_complete(
 ) -> Review:
     """Record a review; it sets the next review date from the cadence."""
     _require(actor, "casework.add_review")
-    case = _locked(case)
-    _check_version(case, expected_version)
-    _require_open(case)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
+    require_open(case)
     if outcome == ReviewOutcome.CLOSE and closure_reason not in ClosureReason.values:
         raise ValidationError({"closure_reason": _("Choose why the case is closed.")})
     if outcome != ReviewOutcome.CLOSE and closure_reason:
@@ -699,7 +663,7 @@ def review_complete(
     if outcome != ReviewOutcome.CLOSE:
         case.next_review_on = next_review_date(case, after=today)
         review.next_review_on = case.next_review_on
-        _save(case, ["next_review_on", "pathway", "pathway_override_reason"])
+        save_versioned(case, ["next_review_on", "pathway", "pathway_override_reason"])
     review.save()
     if outcome == ReviewOutcome.CLOSE:
         _close(case, actor=actor, reason=closure_reason, note=review.summary)
@@ -718,7 +682,7 @@ def _close(case: Case, *, actor, reason: str, note: str) -> None:
     case.closed_on = timezone.localdate()
     case.closure_reason = reason
     case.next_review_on = None
-    _save(case, ["status", "closed_on", "closure_reason", "next_review_on"])
+    save_versioned(case, ["status", "closed_on", "closure_reason", "next_review_on"])
     CaseStatusChange.objects.create(
         case=case, status=CaseStatus.CLOSED, reason=reason, note=note.strip(), actor=actor
     )
@@ -737,9 +701,9 @@ def case_close(
 ) -> Case:
     """Close with a reason; refused while an urgent flag is open."""
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _check_version(case, expected_version)
-    _require_open(case)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
+    require_open(case)
     _close(case, actor=actor, reason=reason, note=note)
     return case
 
@@ -747,8 +711,8 @@ def case_close(
 @transaction.atomic
 def case_reopen(*, actor, case: Case, note: str, expected_version: int | None) -> Case:
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _check_version(case, expected_version)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
     if case.status != CaseStatus.CLOSED:
         raise ValidationError(_("This case is already open."), code="open")
     if not note.strip():
@@ -757,7 +721,7 @@ def case_reopen(*, actor, case: Case, note: str, expected_version: int | None) -
     case.closed_on = None
     case.closure_reason = ""
     case.next_review_on = next_review_date(case, after=timezone.localdate())
-    _save(case, ["status", "closed_on", "closure_reason", "next_review_on"])
+    save_versioned(case, ["status", "closed_on", "closure_reason", "next_review_on"])
     # Back in the program: regular reviews replace the post-exit follow-ups.
     case.followups.filter(review__isnull=True).delete()
     CaseStatusChange.objects.create(

@@ -19,7 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Case, CaseGroupObjectPermission, CaseStatus, CaseUserObjectPermission
+from casework.access import is_agency_member
+from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.versioning import check_version, locked_case, require_open, save_versioned
 from referrals.grants import (
     POLICE_PERMISSIONS,
     police_condition,
@@ -110,34 +112,9 @@ def _require(actor, perm: str) -> None:
         raise PermissionDenied
 
 
-def _is_member(actor, agency_id: int) -> bool:
-    return actor.groups.filter(agency__pk=agency_id).exists()
-
-
 def _require_member(actor, agency_id: int) -> None:
-    if not _is_member(actor, agency_id):
+    if not is_agency_member(actor, agency_id):
         raise PermissionDenied
-
-
-def _lock_case(case_id: int) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("returnee", "lead_agency")
-        .get(pk=case_id)
-    )
-
-
-def _require_open(case: Case) -> None:
-    if case.status != CaseStatus.OPEN:
-        raise ValidationError(_("This case is closed. Reopen it first."), code="closed")
-
-
-def _check_version(current, expected_version: int | None) -> None:
-    # Imported here: casework.services will call into this module.
-    from casework.services import ConcurrentEdit
-
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEdit(current)
 
 
 def _required_text(field: str, value: str, message: str) -> str:
@@ -176,7 +153,7 @@ def consent_record(
     no longer covered by the new record are cancelled, and their access ends.
     """
     _require(actor, "referrals.add_consentrecord")
-    case = _lock_case(case.pk)
+    case = locked_case(case.pk)
     _require_member(actor, case.lead_agency_id)
     if agency.pk == case.lead_agency_id:
         raise ValidationError({"agency": _("Consent is recorded for another agency than yours.")})
@@ -237,7 +214,7 @@ def _end_referrals_no_longer_consented(case: Case, record: ConsentRecord, actor)
         referral.status = ReferralStatus.CANCELLED
         referral.cancel_reason = _("Consent no longer covers this referral.")
         referral.closed_at = timezone.now()
-        _save(referral, ["status", "cancel_reason", "closed_at"])
+        save_versioned(referral, ["status", "cancel_reason", "closed_at"])
         _event(referral, actor, note=referral.cancel_reason)
         ended = True
     if ended:
@@ -245,11 +222,6 @@ def _end_referrals_no_longer_consented(case: Case, record: ConsentRecord, actor)
 
 
 # --- Referrals --------------------------------------------------------------------------
-
-
-def _save(referral: Referral, fields: list[str]) -> None:
-    referral.version += 1
-    referral.save(update_fields=[*fields, "version", "updated_at"])
 
 
 def _event(referral: Referral, actor, *, kind: str = ReferralEventKind.TRANSITION, note=""):
@@ -265,7 +237,7 @@ def _event(referral: Referral, actor, *, kind: str = ReferralEventKind.TRANSITIO
 
 def _locked_referral(referral: Referral) -> tuple[Case, Referral]:
     """Lock the case, then the referral: the order every writer of a case follows."""
-    case = _lock_case(referral.case_id)
+    case = locked_case(referral.case_id)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     return case, referral
 
@@ -312,9 +284,9 @@ def referral_create(
 ) -> Referral:
     """A draft referral from the case's lead agency. Identity basics are always shared."""
     _require(actor, "referrals.add_referral")
-    case = _lock_case(case.pk)
+    case = locked_case(case.pk)
     _require_member(actor, case.lead_agency_id)
-    _require_open(case)
+    require_open(case)
     if to_agency.pk == case.lead_agency_id:
         raise ValidationError({"to_agency": _("Refer the case to another agency than yours.")})
     if service_type == ServiceType.POLICE_MONITORING and to_agency.kind != AgencyKind.POLICE:
@@ -352,9 +324,9 @@ def referral_send(
     the sender holds the override permission and records the legal basis."""
     _require_sender(actor, referral)
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     _require_status(referral, [ReferralStatus.DRAFT], _("Only a draft referral can be sent."))
-    _require_open(case)
+    require_open(case)
     if referral.from_agency_id != case.lead_agency_id:
         raise ValidationError(
             _("The case has moved to another lead agency; this draft can only be cancelled."),
@@ -389,7 +361,7 @@ def referral_send(
         referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = ReferralStatus.SENT
     referral.sent_at = timezone.now()
-    _save(referral, ["status", "sent_at", "consent", "consent_override_basis"])
+    save_versioned(referral, ["status", "sent_at", "consent", "consent_override_basis"])
     _event(referral, actor, note=referral.consent_override_basis)
     logger.info(
         "referral sent referral_id=%s case_id=%s to_agency_id=%s consent_id=%s "
@@ -409,12 +381,12 @@ def referral_accept(*, actor, referral: Referral, expected_version: int | None =
     """The receiving agency takes the referral on and gains its share scope of the case."""
     _require_receiver(actor, referral)
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     _require_status(referral, [ReferralStatus.SENT], _("Only a sent referral can be accepted."))
-    _require_open(case)
+    require_open(case)
     referral.status = ReferralStatus.ACCEPTED
     referral.responded_at = timezone.now()
-    _save(referral, ["status", "responded_at"])
+    save_versioned(referral, ["status", "responded_at"])
     _event(referral, actor)
     sync_case_grants(case, referral.to_agency)
     _log("accepted", referral, actor)
@@ -427,13 +399,13 @@ def referral_decline(
 ) -> Referral:
     _require_receiver(actor, referral)
     _case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     _require_status(referral, [ReferralStatus.SENT], _("Only a sent referral can be declined."))
     referral.decline_reason = _required_text("reason", reason, _("Say why you decline."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = ReferralStatus.DECLINED
     referral.responded_at = referral.closed_at = timezone.now()
-    _save(referral, ["status", "decline_reason", "responded_at", "closed_at"])
+    save_versioned(referral, ["status", "decline_reason", "responded_at", "closed_at"])
     _event(referral, actor, note=referral.decline_reason)
     _log("declined", referral, actor)
     return referral
@@ -446,7 +418,7 @@ def referral_progress(
     """A partner's update; the case worker sees it on the case timeline."""
     _require_receiver(actor, referral)
     _case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     _require_status(
         referral,
         ACTIVE_STATUSES,
@@ -463,7 +435,7 @@ def referral_progress(
     )
     event.full_clean(exclude=["referral", "case", "actor"])
     referral.status = ReferralStatus.IN_PROGRESS
-    _save(referral, ["status"])
+    save_versioned(referral, ["status"])
     event.save()
     _log("progress", referral, actor)
     return event
@@ -476,7 +448,7 @@ def referral_complete(
     """The service is done; the agency's access ends unless another referral justifies it."""
     _require_receiver(actor, referral)
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     _require_status(
         referral,
         ACTIVE_STATUSES,
@@ -486,7 +458,7 @@ def referral_complete(
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = ReferralStatus.COMPLETED
     referral.closed_at = timezone.now()
-    _save(referral, ["status", "outcome", "closed_at"])
+    save_versioned(referral, ["status", "outcome", "closed_at"])
     _event(referral, actor, note=referral.outcome)
     sync_case_grants(case, referral.to_agency)
     _log("completed", referral, actor)
@@ -500,7 +472,7 @@ def referral_cancel(
     """The sender withdraws the referral; the receiving agency's access ends with it."""
     _require_sender(actor, referral)
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     _require_status(
         referral,
         [ReferralStatus.DRAFT, ReferralStatus.SENT, *ACTIVE_STATUSES],
@@ -510,7 +482,7 @@ def referral_cancel(
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = ReferralStatus.CANCELLED
     referral.closed_at = timezone.now()
-    _save(referral, ["status", "cancel_reason", "closed_at"])
+    save_versioned(referral, ["status", "cancel_reason", "closed_at"])
     _event(referral, actor, note=referral.cancel_reason)
     sync_case_grants(case, referral.to_agency)
     _log("cancelled", referral, actor)
@@ -525,7 +497,7 @@ def referral_revoke(
     _require(actor, "referrals.revoke_referral")
     case, referral = _locked_referral(referral)
     _require_member(actor, case.lead_agency_id)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     _require_status(
         referral,
         [ReferralStatus.SENT, *ACTIVE_STATUSES],
@@ -535,7 +507,7 @@ def referral_revoke(
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = ReferralStatus.REVOKED
     referral.closed_at = timezone.now()
-    _save(referral, ["status", "revoke_reason", "closed_at"])
+    save_versioned(referral, ["status", "revoke_reason", "closed_at"])
     _event(referral, actor, note=referral.revoke_reason)
     sync_case_grants(case, referral.to_agency)
     _log("revoked", referral, actor)
@@ -546,7 +518,7 @@ def referral_revoke(
 
 
 def _locked_transfer(transfer: LeadTransfer) -> tuple[Case, LeadTransfer]:
-    case = _lock_case(transfer.case_id)
+    case = locked_case(transfer.case_id)
     transfer = LeadTransfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != LeadTransferStatus.OFFERED:
         raise ValidationError(
@@ -566,9 +538,9 @@ def _decide(transfer: LeadTransfer, actor, status: str) -> None:
 def lead_transfer_offer(*, actor, case: Case, to_agency: Agency, note: str = "") -> LeadTransfer:
     """A program manager of the lead agency offers the case to another agency."""
     _require(actor, "referrals.add_leadtransfer")
-    case = _lock_case(case.pk)
+    case = locked_case(case.pk)
     _require_member(actor, case.lead_agency_id)
-    _require_open(case)
+    require_open(case)
     if to_agency.pk == case.lead_agency_id:
         raise ValidationError({"to_agency": _("Choose another agency than the current lead.")})
     if case.lead_transfers.filter(status=LeadTransferStatus.OFFERED).exists():
@@ -609,7 +581,7 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
             _("The case's lead agency changed since this offer; it no longer stands."),
             code="stale",
         )
-    _require_open(case)
+    require_open(case)
     old_agency, old_assignee_id = case.lead_agency, case.assigned_worker_id
     case.lead_agency = transfer.to_agency
     case.assigned_worker = None
