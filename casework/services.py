@@ -162,6 +162,35 @@ def _require(actor, perm: str) -> None:
         raise PermissionDenied
 
 
+@transaction.atomic
+def case_lead_agency_set(*, actor, case: Case, lead_agency) -> Case:
+    """Give the case to another lead agency: an accepted lead transfer, whose service
+    decides who may (referrals.services.lead_transfer_accept).
+
+    The case is left unassigned for the new agency to assign, and the previous
+    assignee's own grants on it end with the assignment; the agencies' grants are
+    the caller's to bring in line.
+    """
+    case = locked_case(case.pk)
+    old_assignee_id = case.assigned_worker_id
+    case.lead_agency = lead_agency
+    case.assigned_worker = None
+    save_versioned(case, ["lead_agency", "assigned_worker"])
+    removed = 0
+    if old_assignee_id is not None:
+        removed, _detail = CaseUserObjectPermission.objects.filter(
+            content_object=case, user_id=old_assignee_id
+        ).delete()
+    logger.info(
+        "case lead agency set case_id=%s agency_id=%s assignee_grants_removed=%s actor_id=%s",
+        case.pk,
+        lead_agency.pk,
+        removed,
+        actor.pk,
+    )
+    return case
+
+
 # --- Triage ---------------------------------------------------------------------------
 
 

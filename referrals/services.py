@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access import is_agency_member
-from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.models import Case, CaseGroupObjectPermission
 from casework.versioning import check_version, locked_case, require_open, save_versioned
 from referrals.grants import (
     POLICE_PERMISSIONS,
@@ -573,6 +573,9 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
     The lead grants move, the case is left unassigned for the new agency to
     assign, and the previous assignee's own grants on the case end.
     """
+    # Imported here: casework.services imports this module (a cycle #13 breaks).
+    from casework.services import case_lead_agency_set
+
     _require(actor, "referrals.change_leadtransfer")
     case, transfer = _locked_transfer(transfer)
     _require_member(actor, transfer.to_agency_id)
@@ -582,27 +585,18 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
             code="stale",
         )
     require_open(case)
-    old_agency, old_assignee_id = case.lead_agency, case.assigned_worker_id
-    case.lead_agency = transfer.to_agency
-    case.assigned_worker = None
-    case.version += 1
-    case.save(update_fields=["lead_agency", "assigned_worker", "version", "updated_at"])
+    old_agency = case.lead_agency
+    case = case_lead_agency_set(actor=actor, case=case, lead_agency=transfer.to_agency)
     _decide(transfer, actor, LeadTransferStatus.ACCEPTED)
-    removed = 0
-    if old_assignee_id is not None:
-        removed, _detail = CaseUserObjectPermission.objects.filter(
-            content_object=case, user_id=old_assignee_id
-        ).delete()
     sync_case_grants(case, old_agency)
     sync_case_grants(case, transfer.to_agency)
     logger.info(
         "lead transfer accepted transfer_id=%s case_id=%s from_agency_id=%s to_agency_id=%s "
-        "assignee_grants_removed=%s actor_id=%s",
+        "actor_id=%s",
         transfer.pk,
         case.pk,
         old_agency.pk,
         transfer.to_agency_id,
-        removed,
         actor.pk,
     )
     return case
