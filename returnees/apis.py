@@ -1,5 +1,4 @@
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +10,7 @@ from rest_framework.views import APIView
 from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
 from casework.apis import CaseDetailOutput, case_detail_data
 from casework.parts import Part
-from config.api import as_api_error, require_model_permission
+from config.api import require_model_permission
 from config.fields import OneLineSerializerField
 from referrals.models import Agency
 from referrals.selectors import agencies_of
@@ -152,8 +151,6 @@ class ReturneeRegisterApi(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        except DjangoValidationError as exc:
-            raise as_api_error(exc) from None
         # As the registrar now sees the new case (casework/parts.py).
         return Response(
             case_detail_data(request.user, case, case_viewer(request.user, case)),
@@ -193,10 +190,7 @@ class FamilyContactsApi(APIView):
         case = case_part_for_user(request.user, case_id, Part.FAMILY, write=True).case
         serializer = FamilyContactInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            contact = family_contact_add(actor=request.user, case=case, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise as_api_error(exc) from None
+        contact = family_contact_add(actor=request.user, case=case, **serializer.validated_data)
         return Response(FamilyContactOutput(contact).data, status=status.HTTP_201_CREATED)
 
 
