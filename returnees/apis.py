@@ -23,6 +23,7 @@ from returnees.models import (
     Returnee,
 )
 from returnees.services import (
+    PERSON_FIELDS,
     PersonDetails,
     PossibleDuplicates,
     family_contact_add,
@@ -68,25 +69,7 @@ class ReturneeRegisterInput(serializers.ModelSerializer):
     class Meta:
         model = Returnee
         fields = [
-            "given_name",
-            "family_name",
-            "patronymic",
-            "aliases",
-            "birth_date",
-            "approximate_age",
-            "sex",
-            "citizenship_status",
-            "region",
-            "district",
-            "address",
-            "phone",
-            "languages",
-            "conflict_zone",
-            "departure_date",
-            "return_date",
-            "return_route",
-            "legal_status",
-            "needs",
+            *PERSON_FIELDS,
             "lead_agency",
             "assigned_worker",
             "parent_case",
@@ -126,19 +109,15 @@ class ReturneeRegisterApi(APIView):
     def post(self, request):
         serializer = ReturneeRegisterInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lead_agency = data.pop("lead_agency")
-        assigned_worker = data.pop("assigned_worker", None)
-        parent_case = data.pop("parent_case", None)
-        acknowledge = data.pop("acknowledge_duplicates")
+        data = serializer.validated_data
         try:
             case = returnee_register(
                 actor=request.user,
-                person=PersonDetails(**data),
-                lead_agency=lead_agency,
-                assigned_worker=assigned_worker,
-                parent_case=parent_case,
-                acknowledge_duplicates=acknowledge,
+                person=PersonDetails.of(data),
+                lead_agency=data["lead_agency"],
+                assigned_worker=data.get("assigned_worker"),
+                parent_case=data.get("parent_case"),
+                acknowledge_duplicates=data["acknowledge_duplicates"],
             )
         except PossibleDuplicates as exc:
             return Response(
