@@ -644,7 +644,7 @@ def notification_preferences(request):
 def notifications(request):
     mine = Notification.objects.filter(recipient=request.user)
     if request.method == "POST":
-        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        services.notifications_mark_read(actor=request.user)
         return redirect("notifications")
     page = Paginator(mine.select_related("case", "flag"), 50).get_page(request.GET.get("page"))
     return render(request, "casework/notifications.html", {"page": page})
