@@ -11,7 +11,6 @@ not on that case or that the caller may not see. Writes go through
 from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -70,7 +69,7 @@ from casework.selectors import (
     timeline_entries,
     triage_history,
 )
-from core.api import PageNumberPagination, as_api_error, require_model_permission
+from core.api import PageNumberPagination, require_model_permission
 from core.fields import (
     MultiLineSerializerField,
     OneLineSerializerField,
@@ -265,7 +264,8 @@ class CaseActionApi(APIView):
     `required_permissions` maps each HTTP method to the model permission the
     caller's role must hold (403 otherwise). A service's ValidationError is a
     400 with field errors; a ConcurrentEdit (stale `version`) is a 409 carrying
-    the current state of the record, rendered by `conflict_data`.
+    the current state of the record, rendered by `conflict_data` (both answered
+    by config.api.exception_handler).
     """
 
     required_permissions: dict[str, str] = {}
@@ -276,16 +276,6 @@ class CaseActionApi(APIView):
         if perm is None:
             return [permissions.IsAuthenticated()]
         return [require_model_permission(perm)()]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, services.ConcurrentEdit):
-            return Response(
-                {"detail": exc.messages[0], "current": self.conflict_data(exc.current)},
-                status=status.HTTP_409_CONFLICT,
-            )
-        if isinstance(exc, DjangoValidationError):
-            exc = as_api_error(exc)
-        return super().handle_exception(exc)
 
     def conflict_data(self, current) -> dict:
         return case_detail_data(self.request.user, current, self.viewer)

@@ -3,7 +3,8 @@
 Each service locks the case row (SELECT … FOR UPDATE) before changing it, so
 two people acting on one case are serialised; a service that edits what a
 person saw on a form also takes the `expected_version` they saw and refuses a
-stale one with ConcurrentEdit instead of overwriting the other person's change.
+stale one with ConcurrentEdit instead of overwriting the other person's change
+(casework.versioning).
 """
 
 import calendar
@@ -11,14 +12,18 @@ import datetime
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agencies.access import is_member
 from agencies.models import Agency, AgencyKind, Role
 from casework.access import CHANGE, VIEW
 from casework.grants import (
@@ -59,6 +64,12 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
+from casework.reminders import EMAIL_LEASE
+from casework.selectors import weekly_digest
+from casework.versioning import (
+    ConcurrentEdit as ConcurrentEdit,  # re-exported: the services' callers catch it here
+)
+from casework.versioning import check_version, locked_case, require_open, save_versioned
 from returnees.models import Region
 
 logger = logging.getLogger(__name__)
@@ -66,20 +77,6 @@ User = get_user_model()
 
 # What the lead agency and the assigned worker hold on a case they work.
 CASE_TEAM_PERMISSIONS = (VIEW, CHANGE)
-
-
-class ConcurrentEdit(ValidationError):
-    """Someone else changed the record since the form was loaded."""
-
-    def __init__(self, current):
-        super().__init__(
-            _(
-                "Someone else changed this record while you were editing it. "
-                "Nothing was saved; the current values are shown — check them and save again."
-            ),
-            code="stale",
-        )
-        self.current = current
 
 
 def _permissions(codenames: Sequence[str]) -> list[Permission]:
@@ -152,12 +149,9 @@ def case_open(*, actor, returnee, lead_agency, assigned_worker=None) -> Case:
     (assignment, an accepted referral, police jurisdiction) grants it. The
     first review is due as soon as an unsettled case's would be: triage comes first.
     """
-    if not actor.groups.filter(pk=lead_agency.group_id).exists():
+    if not is_member(actor, lead_agency.pk):
         raise ValidationError({"lead_agency": _("You can only open cases for your own agency.")})
-    if (
-        assigned_worker is not None
-        and not assigned_worker.groups.filter(pk=lead_agency.group_id).exists()
-    ):
+    if assigned_worker is not None and not is_member(assigned_worker, lead_agency.pk):
         raise ValidationError(
             {"assigned_worker": _("The assigned worker must be a member of the lead agency.")}
         )
@@ -176,33 +170,38 @@ def case_open(*, actor, returnee, lead_agency, assigned_worker=None) -> Case:
     return case
 
 
-def _locked(case: Case) -> Case:
-    """The case row, locked for this transaction, with what services read from it."""
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("returnee", "lead_agency")
-        .get(pk=case.pk)
-    )
-
-
-def _check_version(current, expected_version: int | None) -> None:
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEdit(current)
-
-
-def _save(obj, fields: list[str]) -> None:
-    obj.version += 1
-    obj.save(update_fields=[*fields, "version", "updated_at"])
-
-
-def _require_open(case: Case) -> None:
-    if case.status != CaseStatus.OPEN:
-        raise ValidationError(_("This case is closed. Reopen it first."), code="closed")
-
-
 def _require(actor, perm: str) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied
+
+
+@transaction.atomic
+def case_lead_agency_set(*, actor, case: Case, lead_agency) -> Case:
+    """Give the case to another lead agency: an accepted lead transfer, whose service
+    decides who may (referrals.services.lead_transfer_accept).
+
+    The case is left unassigned for the new agency to assign, and the previous
+    assignee's own grants on it end with the assignment; the agencies' grants are
+    the caller's to bring in line.
+    """
+    case = locked_case(case.pk)
+    old_assignee_id = case.assigned_worker_id
+    case.lead_agency = lead_agency
+    case.assigned_worker = None
+    save_versioned(case, ["lead_agency", "assigned_worker"])
+    removed = 0
+    if old_assignee_id is not None:
+        removed, _detail = CaseUserObjectPermission.objects.filter(
+            content_object=case, user_id=old_assignee_id
+        ).delete()
+    logger.info(
+        "case lead agency set case_id=%s agency_id=%s assignee_grants_removed=%s actor_id=%s",
+        case.pk,
+        lead_agency.pk,
+        removed,
+        actor.pk,
+    )
+    return case
 
 
 # --- Triage ---------------------------------------------------------------------------
@@ -221,7 +220,7 @@ def _apply_triage(case: Case, assessment: TriageAssessment) -> None:
     case.pathway = PATHWAY_FOR_CATEGORY[assessment.category]
     case.pathway_override_reason = ""
     case.next_review_on = next_review_date(case, after=timezone.localdate())
-    _save(case, ["category", "pathway", "pathway_override_reason", "next_review_on"])
+    save_versioned(case, ["category", "pathway", "pathway_override_reason", "next_review_on"])
     # The category decides which police units see the case (referrals.grants).
     sync_police_grants(case)
 
@@ -233,8 +232,8 @@ def triage_assess(
     """Record a triage. It takes effect at once, unless it moves the case to or
     from violent: then it waits for a program manager other than the assessor."""
     _require(actor, "casework.add_triageassessment")
-    case = _locked(case)
-    _require_open(case)
+    case = locked_case(case.pk)
+    require_open(case)
     if pending_assessment(case) is not None:
         raise ValidationError(
             {
@@ -281,7 +280,7 @@ def triage_decide(
     """A program manager's decision on a move to or from violent (two-person rule)."""
     action = "approve" if approve else "reject"
     _require(actor, TRIAGE_APPROVAL[action].permission)
-    case = _locked(assessment.case)
+    case = locked_case(assessment.case.pk)
     assessment = TriageAssessment.objects.select_related("decision").get(pk=assessment.pk)
     TRIAGE_APPROVAL.advance(assessment, action)  # the decision row below is the new state
     if TRIAGE_APPROVAL[action].bars(assessment, actor):
@@ -296,7 +295,7 @@ def triage_decide(
     decision.full_clean(exclude=["assessment", "decided_by"])
     decision.save()
     if approve:
-        _require_open(case)
+        require_open(case)
         _apply_triage(case, assessment)
     logger.info(
         "triage decided case_id=%s assessment_id=%s approved=%s actor_id=%s",
@@ -314,9 +313,9 @@ def case_pathway_set(
 ) -> Case:
     """Override the pathway the category sets; the reason is kept on the case."""
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _check_version(case, expected_version)
-    _require_open(case)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
+    require_open(case)
     if not case.category:
         raise ValidationError({"pathway": _("Triage the case before choosing its pathway.")})
     if pathway not in Pathway.values:
@@ -326,7 +325,7 @@ def case_pathway_set(
         raise ValidationError({"reason": _("Say why this case leaves its category's pathway.")})
     case.pathway = pathway
     case.pathway_override_reason = "" if pathway == default else reason.strip()
-    _save(case, ["pathway", "pathway_override_reason"])
+    save_versioned(case, ["pathway", "pathway_override_reason"])
     return case
 
 
@@ -339,8 +338,8 @@ def custody_start(
 ) -> CustodyEpisode:
     """The person is held; the case stays open."""
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _require_open(case)
+    case = locked_case(case.pk)
+    require_open(case)
     if case.custody_episodes.filter(ended_on__isnull=True).exists():
         raise ValidationError({"facility": _("A custody episode is already open; end it first.")})
     if started_on > timezone.localdate():
@@ -360,7 +359,7 @@ def custody_start(
 @transaction.atomic
 def custody_end(*, actor, episode: CustodyEpisode, ended_on: datetime.date) -> CustodyEpisode:
     _require(actor, "casework.change_case")
-    _locked(episode.case)
+    locked_case(episode.case.pk)
     episode = CustodyEpisode.objects.get(pk=episode.pk)
     if episode.ended_on is not None:
         raise ValidationError(_("This custody episode has already ended."), code="ended")
@@ -399,8 +398,8 @@ def goal_add(
     target_date: datetime.date | None,
 ) -> Goal:
     _require(actor, "casework.add_goal")
-    case = _locked(case)
-    _require_open(case)
+    case = locked_case(case.pk)
+    require_open(case)
     goal = Goal(
         case=case,
         domain=domain,
@@ -427,16 +426,16 @@ def goal_update(
     owner_agency=None,
 ) -> Goal:
     _require(actor, "casework.change_goal")
-    _require_open(_locked(goal.case))
+    require_open(locked_case(goal.case.pk))
     current = Goal.objects.select_for_update().get(pk=goal.pk)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     current.status = status
     current.target_date = target_date
     current.outcome = outcome.strip()
     if owner_agency is not None:
         current.owner_agency = owner_agency
     current.full_clean(exclude=["case", "created_by"])
-    _save(current, ["status", "target_date", "outcome", "owner_agency"])
+    save_versioned(current, ["status", "target_date", "outcome", "owner_agency"])
     _goal_revision(current, actor)
     return current
 
@@ -456,7 +455,7 @@ def note_add(
     corrects: Note | None = None,
 ) -> Note:
     _require(actor, "casework.add_note")
-    case = _locked(case)
+    case = locked_case(case.pk)
     if corrects is not None and corrects.case_id != case.pk:
         raise ValidationError({"corrects": _("A correction must be on the same case.")})
     if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
@@ -562,7 +561,7 @@ def flag_raise(
     """Raise a concern. An urgent one notifies the case worker and the case's police
     liaisons at once (in the app, and by email after commit)."""
     _require(actor, "casework.add_flag")
-    case = _locked(case)
+    case = locked_case(case.pk)
     flag = Flag(
         case=case,
         category=category,
@@ -597,7 +596,7 @@ def flag_raise(
 @transaction.atomic
 def flag_acknowledge(*, actor, flag: Flag) -> Flag:
     _require(actor, FLAG["acknowledge"].permission)
-    _locked(flag.case)
+    locked_case(flag.case.pk)
     flag = Flag.objects.get(pk=flag.pk)
     flag.status = FLAG.advance(flag, "acknowledge")
     flag.save(update_fields=["status"])
@@ -609,7 +608,7 @@ def flag_acknowledge(*, actor, flag: Flag) -> Flag:
 def flag_resolve(*, actor, flag: Flag, resolution_note: str) -> Flag:
     """Resolve with a note. An urgent flag needs a second person: not who raised it."""
     _require(actor, FLAG["resolve"].permission)
-    case = _locked(flag.case)
+    case = locked_case(flag.case.pk)
     flag = Flag.objects.get(pk=flag.pk)
     status = FLAG.advance(flag, "resolve")
     if flag.severity == Severity.URGENT and flag.raised_by_id == actor.pk:
@@ -645,7 +644,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def followup_complete(*, actor, followup: FollowUp, summary: str) -> Review:
     """Record a post-exit follow-up review of a closed case."""
     _require(actor, "casework.add_review")
-    case = _locked(followup.case)
+    case = locked_case(followup.case.pk)
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     if followup.review_id is not None:
         raise ValidationError(_("This follow-up has already been recorded."), code="done")
@@ -675,9 +674,9 @@ def review_complete(
 ) -> Review:
     """Record a review; it sets the next review date from the cadence."""
     _require(actor, "casework.add_review")
-    case = _locked(case)
-    _check_version(case, expected_version)
-    _require_open(case)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
+    require_open(case)
     if outcome == ReviewOutcome.CLOSE and closure_reason not in ClosureReason.values:
         raise ValidationError({"closure_reason": _("Choose why the case is closed.")})
     if outcome != ReviewOutcome.CLOSE and closure_reason:
@@ -703,7 +702,7 @@ def review_complete(
     if outcome != ReviewOutcome.CLOSE:
         case.next_review_on = next_review_date(case, after=today)
         review.next_review_on = case.next_review_on
-        _save(case, ["next_review_on", "pathway", "pathway_override_reason"])
+        save_versioned(case, ["next_review_on", "pathway", "pathway_override_reason"])
     review.save()
     if outcome == ReviewOutcome.CLOSE:
         _close(case, actor=actor, reason=closure_reason, note=review.summary)
@@ -722,7 +721,7 @@ def _close(case: Case, *, actor, reason: str, note: str) -> None:
     case.closed_on = timezone.localdate()
     case.closure_reason = reason
     case.next_review_on = None
-    _save(case, ["status", "closed_on", "closure_reason", "next_review_on"])
+    save_versioned(case, ["status", "closed_on", "closure_reason", "next_review_on"])
     CaseStatusChange.objects.create(
         case=case, status=CaseStatus.CLOSED, reason=reason, note=note.strip(), actor=actor
     )
@@ -741,9 +740,9 @@ def case_close(
 ) -> Case:
     """Close with a reason; refused while an urgent flag is open."""
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _check_version(case, expected_version)
-    _require_open(case)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
+    require_open(case)
     _close(case, actor=actor, reason=reason, note=note)
     return case
 
@@ -751,8 +750,8 @@ def case_close(
 @transaction.atomic
 def case_reopen(*, actor, case: Case, note: str, expected_version: int | None) -> Case:
     _require(actor, "casework.change_case")
-    case = _locked(case)
-    _check_version(case, expected_version)
+    case = locked_case(case.pk)
+    check_version(case, expected_version)
     if case.status != CaseStatus.CLOSED:
         raise ValidationError(_("This case is already open."), code="open")
     if not note.strip():
@@ -761,13 +760,110 @@ def case_reopen(*, actor, case: Case, note: str, expected_version: int | None) -
     case.closed_on = None
     case.closure_reason = ""
     case.next_review_on = next_review_date(case, after=timezone.localdate())
-    _save(case, ["status", "closed_on", "closure_reason", "next_review_on"])
+    save_versioned(case, ["status", "closed_on", "closure_reason", "next_review_on"])
     # Back in the program: regular reviews replace the post-exit follow-ups.
     case.followups.filter(review__isnull=True).delete()
     CaseStatusChange.objects.create(
         case=case, status=CaseStatus.OPEN, note=note.strip(), actor=actor
     )
     return case
+
+
+# --- Notifications --------------------------------------------------------------------
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor) -> int:
+    """Mark every unread notification of `actor` read; returns how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """Email these notifications, each at most once; returns how many were sent.
+
+    Not one transaction, on purpose: the claim commits before any email goes out,
+    and each row is marked as soon as its email is settled, so a worker that dies
+    half-way leaves what it sent marked and the rest to be claimed again once the
+    lease runs out (casework/reminders.py). `emailed_at` records that delivery is
+    settled: sent, or not wanted (the person turned email off for this kind, or
+    has no address).
+    """
+    sent = 0
+    claimed = _claim_emails(notification_ids)
+    muted = set(
+        EmailPreference.objects.filter(
+            send_email=False, user__notifications__pk__in=claimed
+        ).values_list("user_id", "kind")
+    )
+    notifications = Notification.objects.filter(pk__in=claimed).select_related(
+        "recipient", "recipient__staff_preference", "case"
+    )
+    for notification in notifications:
+        recipient = notification.recipient
+        if recipient.email and (recipient.pk, notification.kind) not in muted:
+            # In the language the recipient chose for the interface.
+            with translation.override(_recipient_language(recipient)):
+                send_mail(
+                    notification.text,
+                    _email_body(notification),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [recipient.email],
+                )
+            sent += 1
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    logger.info(
+        "notification emails requested=%s claimed=%s sent=%s",
+        len(notification_ids),
+        len(claimed),
+        sent,
+    )
+    return sent
+
+
+def _claim_emails(ids: list[int]) -> list[int]:
+    """Take the rows no other worker is sending: one conditional UPDATE with a lease.
+
+    Row locks make a concurrent UPDATE of the same rows wait and then re-check
+    the condition, so each row is claimed by exactly one worker.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Notification._meta.db_table} SET email_claimed_at = %s "  # noqa: S608 (table name)
+            "WHERE id = ANY(%s) AND emailed_at IS NULL "
+            "AND (email_claimed_at IS NULL OR email_claimed_at < %s) RETURNING id",
+            [now, list(ids), now - EMAIL_LEASE],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _email_body(notification: Notification) -> str:
+    if notification.kind == NotificationKind.WEEKLY_DIGEST:
+        digest = weekly_digest(notification.recipient)
+        lines = [
+            _("Overdue reviews: %(count)s") % {"count": len(digest.overdue_reviews)},
+            *(f"  {ref}" for ref in digest.overdue_reviews[:50]),
+            _("Open urgent flags: %(count)s") % {"count": len(digest.urgent_flags)},
+            *(f"  {ref}" for ref in digest.urgent_flags[:50]),
+            _("Referral responses overdue: %(count)s") % {"count": len(digest.overdue_referrals)},
+            *(f"  {ref}" for ref in digest.overdue_referrals[:50]),
+        ]
+        link = settings.SITE_URL + reverse("casework:caseload")
+        return "\n".join([*lines, "", _("Open Homeward: %(link)s") % {"link": link}])
+    link = settings.SITE_URL + reverse("casework:case_detail", args=[notification.case_id])
+    return _("%(text)s.\n\nOpen the case in Homeward: %(link)s") % {
+        "text": notification.text,
+        "link": link,
+    }
+
+
+def _recipient_language(user) -> str:
+    try:
+        return user.staff_preference.language
+    except ObjectDoesNotExist:
+        return settings.LANGUAGE_CODE
 
 
 # --- Notification preferences ---------------------------------------------------------

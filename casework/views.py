@@ -1,8 +1,10 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -64,6 +66,7 @@ from casework.selectors import (
 )
 from casework.selectors import caseload as caseload_selector
 from casework.selectors import flags_board as flags_board_selector
+from casework.versioning import ConcurrentEdit
 from core.pages import page_of
 from core.references import reference_for
 
@@ -81,45 +84,52 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def perform_form_action(request, form, action, *, success: str, redirect_to, conflict_form=None):
-    """Run a service for a valid form and redirect; or return (form, status, current)
-    to re-render with the form's or the service's errors (nothing was changed).
+def form_action_page(
+    request, form, action, *, success: str, redirect_to, render, conflict_form=None
+) -> HttpResponse:
+    """The answer to a page whose form runs a service: always a response.
 
-    `redirect_to` is a URL, or a function of what the service returned. A stale
-    version (ConcurrentEdit) re-renders `conflict_form` with the stored record.
+    A valid POST runs `action(cleaned_data)`; when the service succeeds, the
+    `success` message and a redirect to `redirect_to` (a URL, or a function of
+    what the service returned). Otherwise the page again, `render(form, status,
+    current)`: 200 for a GET, 400 with the form's or the service's errors (nothing
+    was changed), 409 for a stale version (ConcurrentEdit), with `conflict_form`
+    bound over the stored record and `current` that record.
     """
     if request.method != "POST" or not form.is_valid():
-        return form, (400 if request.method == "POST" else 200), None
+        return render(form, 400 if request.method == "POST" else 200, None)
     try:
         done = action(form.cleaned_data)
-    except services.ConcurrentEdit as exc:
+    except ConcurrentEdit as exc:
         # Show what is stored now; saving again applies the person's values on top of it.
         data = request.POST.copy()
         data["version"] = exc.current.version
         form = conflict_form(data) if conflict_form else form
         form.is_valid()
         form.add_error(None, exc)
-        return form, 409, exc.current
+        return render(form, 409, exc.current)
     except ValidationError as exc:
         add_service_errors(form, exc)
-        return form, 400, None
+        return render(form, 400, None)
     messages.success(request, success)
     return redirect(redirect_to(done) if callable(redirect_to) else redirect_to)
 
 
-def _perform(request, form, action, *, success: str, case, conflict_form=None):
-    """perform_form_action for a case page: success returns to the case."""
-    return perform_form_action(
+def _case_action_page(request, case, form, action, *, success: str, conflict_form=None, **page):
+    """form_action_page for an action on a case: success returns to the case; otherwise
+    casework/action.html again, with `page` (title, submit_label, …) in its context."""
+    return form_action_page(
         request,
         form,
         action,
         success=success,
         redirect_to=reverse("casework:case_detail", args=[case.pk]),
+        render=partial(_render_action, request, case, **page),
         conflict_form=conflict_form,
     )
 
 
-def _render_action(request, template, case, form, status, current=None, **extra):
+def _render_action(request, case, form, status, current=None, **extra):
     context = {
         "case": case,
         "form": form,
@@ -128,7 +138,7 @@ def _render_action(request, template, case, form, status, current=None, **extra)
         **extra,
     }
     context.setdefault("viewer", case_viewer(request.user, case))
-    return render(request, template, context, status=status)
+    return render(request, "casework/action.html", context, status=status)
 
 
 # --- Caseload and case page -----------------------------------------------------------
@@ -232,8 +242,9 @@ def case_timeline(request, case_id: int):
 def triage_new(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.TRIAGE, write=True).case
     form = TriageForm(request.POST or None)
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.triage_assess(
             actor=request.user,
@@ -243,15 +254,6 @@ def triage_new(request, case_id: int):
             ratings=form.ratings(),
         ),
         success=_("Triage recorded."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("New triage"),
         submit_label=_("Save triage"),
     )
@@ -264,8 +266,9 @@ def triage_decide(request, case_id: int, assessment_id: int):
     case = case_part_for_user(request.user, case_id, Part.TRIAGE, write=True).case
     assessment = get_object_or_404(case.assessments, pk=assessment_id)
     form = TriageDecisionForm(request.POST)
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.triage_decide(
             actor=request.user,
@@ -274,15 +277,6 @@ def triage_decide(request, case_id: int, assessment_id: int):
             comment=d["comment"],
         ),
         success=_("Decision recorded."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Decide on the triage"),
         submit_label=None,
         assessment=assessment,
@@ -302,8 +296,9 @@ def pathway_set(request, case_id: int):
             "version": case.version,
         },
     )
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.case_pathway_set(
             actor=request.user,
@@ -313,16 +308,7 @@ def pathway_set(request, case_id: int):
             expected_version=d["version"],
         ),
         success=_("Pathway saved."),
-        case=case,
         conflict_form=PathwayForm,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Pathway"),
         submit_label=_("Save pathway"),
     )
@@ -337,20 +323,12 @@ def pathway_set(request, case_id: int):
 def custody_start(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.CUSTODY, write=True).case
     form = CustodyStartForm(request.POST or None)
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.custody_start(actor=request.user, case=case, **d),
         success=_("Custody recorded."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Record custody"),
         submit_label=_("Record custody"),
     )
@@ -363,20 +341,12 @@ def custody_end(request, case_id: int, episode_id: int):
     case = case_part_for_user(request.user, case_id, Part.CUSTODY, write=True).case
     episode = get_object_or_404(case.custody_episodes, pk=episode_id)
     form = CustodyEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.custody_end(actor=request.user, episode=episode, ended_on=d["ended_on"]),
         success=_("Release recorded."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Record release from custody"),
         submit_label=_("Record release"),
         episode=episode,
@@ -392,20 +362,12 @@ def custody_end(request, case_id: int, episode_id: int):
 def goal_new(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.PLAN, write=True).case
     form = GoalForm(request.POST or None, initial={"owner_agency": case.lead_agency_id})
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.goal_add(actor=request.user, case=case, **d),
         success=_("Goal added to the plan."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Add a goal to the support plan"),
         submit_label=_("Add goal"),
     )
@@ -426,8 +388,9 @@ def goal_edit(request, case_id: int, goal_id: int):
             "version": goal.version,
         },
     )
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.goal_update(
             actor=request.user,
@@ -438,16 +401,7 @@ def goal_edit(request, case_id: int, goal_id: int):
             outcome=d["outcome"],
         ),
         success=_("Goal updated."),
-        case=case,
         conflict_form=GoalUpdateForm,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Update a goal"),
         submit_label=_("Save goal"),
         goal=goal,
@@ -473,20 +427,12 @@ def note_new(request, case_id: int):
     if corrects is not None:
         initial |= {"kind": corrects.kind, "visibility": corrects.visibility}
     form = NoteForm(request.POST or None, initial=initial, viewer=viewer)
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.note_add(actor=request.user, case=case, corrects=corrects, **d),
         success=_("Note saved."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("New progress note"),
         submit_label=_("Save note"),
         corrects=corrects,
@@ -502,20 +448,12 @@ def note_amend(request, case_id: int, note_id: int):
     case = viewer.case
     note = note_to_amend(viewer, note_id)
     form = NoteAmendForm(request.POST or None, initial={"text": note.text})
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.note_amend(actor=request.user, note=note, text=d["text"]),
         success=_("Note amended; the previous text is kept."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Amend a note"),
         submit_label=_("Save amendment"),
         note=note,
@@ -536,20 +474,12 @@ def _flag(request, case_id, flag_id):
 def flag_new(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.FLAGS, write=True).case
     form = FlagForm(request.POST or None)
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.flag_raise(actor=request.user, case=case, **d),
         success=_("Flag raised."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Raise a monitoring flag"),
         submit_label=_("Raise flag"),
     )
@@ -575,22 +505,14 @@ def flag_acknowledge(request, case_id: int, flag_id: int):
 def flag_resolve(request, case_id: int, flag_id: int):
     case, flag = _flag(request, case_id, flag_id)
     form = FlagResolveForm(request.POST or None)
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.flag_resolve(
             actor=request.user, flag=flag, resolution_note=d["resolution_note"]
         ),
         success=_("Flag resolved."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Resolve a flag"),
         submit_label=_("Resolve flag"),
         flag=flag,
@@ -616,8 +538,9 @@ def _next_or(request, default: str) -> str:
 def review_new(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     form = ReviewForm(request.POST or None, initial={"version": case.version})
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.review_complete(
             actor=request.user,
@@ -628,16 +551,7 @@ def review_new(request, case_id: int):
             expected_version=d["version"],
         ),
         success=_("Review recorded."),
-        case=case,
         conflict_form=ReviewForm,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Complete a review"),
         submit_label=_("Save review"),
     )
@@ -649,8 +563,10 @@ def review_new(request, case_id: int):
 def case_close(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     form = CloseForm(request.POST or None, initial={"version": case.version})
-    result = _perform(
+    urgent = case.flags.filter(severity=Severity.URGENT).exclude(status=FlagStatus.RESOLVED)
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.case_close(
             actor=request.user,
@@ -660,20 +576,11 @@ def case_close(request, case_id: int):
             expected_version=d["version"],
         ),
         success=_("Case closed."),
-        case=case,
         conflict_form=CloseForm,
-    )
-    if not isinstance(result, tuple):
-        return result
-    urgent = case.flags.filter(severity=Severity.URGENT).exclude(status=FlagStatus.RESOLVED)
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Close the case"),
         submit_label=_("Close case"),
-        urgent_open=urgent.exists(),
+        # Asked by the template, so only when the page is shown again (one query).
+        urgent_open=urgent.exists,
     )
 
 
@@ -683,23 +590,15 @@ def case_close(request, case_id: int):
 def case_reopen(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     form = ReopenForm(request.POST or None, initial={"version": case.version})
-    result = _perform(
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.case_reopen(
             actor=request.user, case=case, note=d["note"], expected_version=d["version"]
         ),
         success=_("Case reopened."),
-        case=case,
         conflict_form=ReopenForm,
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=_("Reopen the case"),
         submit_label=_("Reopen case"),
     )
@@ -712,23 +611,15 @@ def followup_complete(request, case_id: int, followup_id: int):
     case = case_part_for_user(request.user, case_id, Part.REVIEWS, write=True).case
     followup = get_object_or_404(case.followups, pk=followup_id, review__isnull=True)
     form = FollowUpForm(request.POST or None)
-    result = _perform(
+    title = _("Follow-up review, %(months)s months after closure") % {"months": followup.months}
+    return _case_action_page(
         request,
+        case,
         form,
         lambda d: services.followup_complete(
             actor=request.user, followup=followup, summary=d["summary"]
         ),
         success=_("Follow-up review recorded."),
-        case=case,
-    )
-    if not isinstance(result, tuple):
-        return result
-    title = _("Follow-up review, %(months)s months after closure") % {"months": followup.months}
-    return _render_action(
-        request,
-        "casework/action.html",
-        case,
-        *result,
         title=title,
         submit_label=_("Save follow-up"),
     )
@@ -765,7 +656,7 @@ def notification_preferences(request):
 def notifications(request):
     mine = Notification.objects.filter(recipient=request.user)
     if request.method == "POST":
-        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        services.notifications_mark_read(actor=request.user)
         return redirect("notifications")
     page = Paginator(mine.select_related("case", "flag"), 50).get_page(request.GET.get("page"))
     return render(request, "casework/notifications.html", {"page": page})

@@ -68,14 +68,16 @@ class SecondFactorDisableView(DisableView):
 
 
 @transaction.atomic
-def api_token_issue(*, user) -> Token:
-    """A new token for the user; the old one stops working."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def api_token_issue(*, actor) -> Token:
+    """A new API token for `actor`, who may only make their own; the old one stops working."""
+    Token.objects.filter(user=actor).delete()
+    return Token.objects.create(user=actor)
 
 
-def api_token_revoke(*, user) -> None:
-    Token.objects.filter(user=user).delete()
+@transaction.atomic
+def api_token_revoke(*, actor) -> None:
+    """`actor`'s own API token stops working."""
+    Token.objects.filter(user=actor).delete()
 
 
 @login_required
@@ -95,9 +97,9 @@ def api_token(request):
             context["error"] = _("Set up two-factor sign-in before creating an API token.")
             status = 403
         elif request.POST.get("action") == "create":
-            context["created"] = api_token_issue(user=request.user).key
+            context["created"] = api_token_issue(actor=request.user).key
         elif request.POST.get("action") == "revoke":
-            api_token_revoke(user=request.user)
+            api_token_revoke(actor=request.user)
         else:
             context["error"] = _("Unknown action.")
             status = 400

@@ -23,7 +23,9 @@ from agencies.models import Agency, AgencyKind
 from casework.grants import (
     sync_case_grants,
 )
-from casework.models import Case, CaseStatus, CaseUserObjectPermission
+from casework.models import Case
+from casework.services import case_lead_agency_set
+from casework.versioning import check_version, locked_case, require_open, save_versioned
 from referrals.access import RECEIVER, SENDER
 from referrals.lifecycles import LEAD_TRANSFER, REFERRAL
 from referrals.models import (
@@ -51,27 +53,6 @@ User = get_user_model()
 def _require(actor, perm: str) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied
-
-
-def _lock_case(case_id: int) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("returnee", "lead_agency")
-        .get(pk=case_id)
-    )
-
-
-def _require_open(case: Case) -> None:
-    if case.status != CaseStatus.OPEN:
-        raise ValidationError(_("This case is closed. Reopen it first."), code="closed")
-
-
-def _check_version(current, expected_version: int | None) -> None:
-    # Imported here: casework.services will call into this module.
-    from casework.services import ConcurrentEdit
-
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEdit(current)
 
 
 def _required_text(field: str, value: str, message: str) -> str:
@@ -110,7 +91,7 @@ def consent_record(
     no longer covered by the new record are cancelled, and their access ends.
     """
     _require(actor, "referrals.add_consentrecord")
-    case = _lock_case(case.pk)
+    case = locked_case(case.pk)
     require_member(actor, case.lead_agency_id)
     if agency.pk == case.lead_agency_id:
         raise ValidationError({"agency": _("Consent is recorded for another agency than yours.")})
@@ -171,7 +152,7 @@ def _end_referrals_no_longer_consented(case: Case, record: ConsentRecord, actor)
         referral.status = REFERRAL.advance(referral, "consent_ended")
         referral.cancel_reason = _("Consent no longer covers this referral.")
         referral.closed_at = timezone.now()
-        _save(referral, ["status", "cancel_reason", "closed_at"])
+        save_versioned(referral, ["status", "cancel_reason", "closed_at"])
         _event(referral, actor, note=referral.cancel_reason)
         ended = True
     if ended:
@@ -179,11 +160,6 @@ def _end_referrals_no_longer_consented(case: Case, record: ConsentRecord, actor)
 
 
 # --- Referrals --------------------------------------------------------------------------
-
-
-def _save(referral: Referral, fields: list[str]) -> None:
-    referral.version += 1
-    referral.save(update_fields=[*fields, "version", "updated_at"])
 
 
 def _event(referral: Referral, actor, *, kind: str = ReferralEventKind.TRANSITION, note=""):
@@ -199,7 +175,7 @@ def _event(referral: Referral, actor, *, kind: str = ReferralEventKind.TRANSITIO
 
 def _locked_referral(referral: Referral) -> tuple[Case, Referral]:
     """Lock the case, then the referral: the order every writer of a case follows."""
-    case = _lock_case(referral.case_id)
+    case = locked_case(referral.case_id)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     return case, referral
 
@@ -236,9 +212,9 @@ def referral_create(
 ) -> Referral:
     """A draft referral from the case's lead agency. Identity basics are always shared."""
     _require(actor, "referrals.add_referral")
-    case = _lock_case(case.pk)
+    case = locked_case(case.pk)
     require_member(actor, case.lead_agency_id)
-    _require_open(case)
+    require_open(case)
     if to_agency.pk == case.lead_agency_id:
         raise ValidationError({"to_agency": _("Refer the case to another agency than yours.")})
     if service_type == ServiceType.POLICE_MONITORING and to_agency.kind != AgencyKind.POLICE:
@@ -276,9 +252,9 @@ def referral_send(
     the sender holds the override permission and records the legal basis."""
     _require_side(actor, referral, "send")
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "send")
-    _require_open(case)
+    require_open(case)
     if referral.from_agency_id != case.lead_agency_id:
         raise ValidationError(
             _("The case has moved to another lead agency; this draft can only be cancelled."),
@@ -313,7 +289,7 @@ def referral_send(
         referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = status
     referral.sent_at = timezone.now()
-    _save(referral, ["status", "sent_at", "consent", "consent_override_basis"])
+    save_versioned(referral, ["status", "sent_at", "consent", "consent_override_basis"])
     _event(referral, actor, note=referral.consent_override_basis)
     logger.info(
         "referral sent referral_id=%s case_id=%s to_agency_id=%s consent_id=%s "
@@ -333,12 +309,12 @@ def referral_accept(*, actor, referral: Referral, expected_version: int | None =
     """The receiving agency takes the referral on and gains its share scope of the case."""
     _require_side(actor, referral, "accept")
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "accept")
-    _require_open(case)
+    require_open(case)
     referral.status = status
     referral.responded_at = timezone.now()
-    _save(referral, ["status", "responded_at"])
+    save_versioned(referral, ["status", "responded_at"])
     _event(referral, actor)
     sync_case_grants(case, referral.to_agency)
     _log("accepted", referral, actor)
@@ -351,13 +327,13 @@ def referral_decline(
 ) -> Referral:
     _require_side(actor, referral, "decline")
     _case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "decline")
     referral.decline_reason = _required_text("reason", reason, _("Say why you decline."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = status
     referral.responded_at = referral.closed_at = timezone.now()
-    _save(referral, ["status", "decline_reason", "responded_at", "closed_at"])
+    save_versioned(referral, ["status", "decline_reason", "responded_at", "closed_at"])
     _event(referral, actor, note=referral.decline_reason)
     _log("declined", referral, actor)
     return referral
@@ -370,7 +346,7 @@ def referral_progress(
     """A partner's update; the case worker sees it on the case timeline."""
     _require_side(actor, referral, "progress")
     _case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "progress")
     note = _required_text("note", note, _("Write what happened."))
     event = ReferralEvent(
@@ -383,7 +359,7 @@ def referral_progress(
     )
     event.full_clean(exclude=["referral", "case", "actor"])
     referral.status = status
-    _save(referral, ["status"])
+    save_versioned(referral, ["status"])
     event.save()
     _log("progress", referral, actor)
     return event
@@ -396,13 +372,13 @@ def referral_complete(
     """The service is done; the agency's access ends unless another referral justifies it."""
     _require_side(actor, referral, "complete")
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "complete")
     referral.outcome = _required_text("outcome", outcome, _("Describe the outcome."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = status
     referral.closed_at = timezone.now()
-    _save(referral, ["status", "outcome", "closed_at"])
+    save_versioned(referral, ["status", "outcome", "closed_at"])
     _event(referral, actor, note=referral.outcome)
     sync_case_grants(case, referral.to_agency)
     _log("completed", referral, actor)
@@ -416,13 +392,13 @@ def referral_cancel(
     """The sender withdraws the referral; the receiving agency's access ends with it."""
     _require_side(actor, referral, "cancel")
     case, referral = _locked_referral(referral)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "cancel")
     referral.cancel_reason = _required_text("reason", reason, _("Say why you cancel."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = status
     referral.closed_at = timezone.now()
-    _save(referral, ["status", "cancel_reason", "closed_at"])
+    save_versioned(referral, ["status", "cancel_reason", "closed_at"])
     _event(referral, actor, note=referral.cancel_reason)
     sync_case_grants(case, referral.to_agency)
     _log("cancelled", referral, actor)
@@ -437,13 +413,13 @@ def referral_revoke(
     _require(actor, REFERRAL["revoke"].permission)
     case, referral = _locked_referral(referral)
     require_member(actor, case.lead_agency_id)
-    _check_version(referral, expected_version)
+    check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "revoke")
     referral.revoke_reason = _required_text("reason", reason, _("Say why you revoke it."))
     referral.full_clean(exclude=["case", "from_agency", "to_agency", "created_by", "consent"])
     referral.status = status
     referral.closed_at = timezone.now()
-    _save(referral, ["status", "revoke_reason", "closed_at"])
+    save_versioned(referral, ["status", "revoke_reason", "closed_at"])
     _event(referral, actor, note=referral.revoke_reason)
     sync_case_grants(case, referral.to_agency)
     _log("revoked", referral, actor)
@@ -455,7 +431,7 @@ def referral_revoke(
 
 def _locked_transfer(transfer: LeadTransfer, action: str) -> tuple[Case, LeadTransfer, str]:
     """The case and the transfer, locked; and the state `action` takes the transfer to."""
-    case = _lock_case(transfer.case_id)
+    case = locked_case(transfer.case_id)
     transfer = LeadTransfer.objects.select_for_update().get(pk=transfer.pk)
     return case, transfer, LEAD_TRANSFER.advance(transfer, action)
 
@@ -471,9 +447,9 @@ def _decide(transfer: LeadTransfer, actor, status: str) -> None:
 def lead_transfer_offer(*, actor, case: Case, to_agency: Agency, note: str = "") -> LeadTransfer:
     """A program manager of the lead agency offers the case to another agency."""
     _require(actor, "referrals.add_leadtransfer")
-    case = _lock_case(case.pk)
+    case = locked_case(case.pk)
     require_member(actor, case.lead_agency_id)
-    _require_open(case)
+    require_open(case)
     if to_agency.pk == case.lead_agency_id:
         raise ValidationError({"to_agency": _("Choose another agency than the current lead.")})
     if case.lead_transfers.filter(status=LeadTransferStatus.OFFERED).exists():
@@ -514,28 +490,19 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
             _("The case's lead agency changed since this offer; it no longer stands."),
             code="stale",
         )
-    _require_open(case)
-    old_agency, old_assignee_id = case.lead_agency, case.assigned_worker_id
-    case.lead_agency = transfer.to_agency
-    case.assigned_worker = None
-    case.version += 1
-    case.save(update_fields=["lead_agency", "assigned_worker", "version", "updated_at"])
+    require_open(case)
+    old_agency = case.lead_agency
+    case = case_lead_agency_set(actor=actor, case=case, lead_agency=transfer.to_agency)
     _decide(transfer, actor, status)
-    removed = 0
-    if old_assignee_id is not None:
-        removed, _detail = CaseUserObjectPermission.objects.filter(
-            content_object=case, user_id=old_assignee_id
-        ).delete()
     sync_case_grants(case, old_agency)
     sync_case_grants(case, transfer.to_agency)
     logger.info(
         "lead transfer accepted transfer_id=%s case_id=%s from_agency_id=%s to_agency_id=%s "
-        "assignee_grants_removed=%s actor_id=%s",
+        "actor_id=%s",
         transfer.pk,
         case.pk,
         old_agency.pk,
         transfer.to_agency_id,
-        removed,
         actor.pk,
     )
     return case

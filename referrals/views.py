@@ -9,6 +9,7 @@ while the referral is active and the case visible. Anything else is a 404.
 """
 
 import datetime
+from functools import partial
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import QuerySet
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from agencies.selectors import agencies_of
 from casework.access import case_part_for_user, case_viewer
 from casework.parts import Part
-from casework.views import perform_form_action as _perform
+from casework.views import form_action_page
 from core.pages import page_of
 from referrals import services
 from referrals.access import lead_transfer_for_user, referral_for_user, with_case_visibility
@@ -154,7 +155,7 @@ def referral_new(request, case_id: int):
             "response_deadline": timezone.localdate() + datetime.timedelta(days=DEFAULT_ANSWER_DAYS)
         },
     )
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: services.referral_create(actor=request.user, case=case, **d),
@@ -162,11 +163,13 @@ def referral_new(request, case_id: int):
         redirect_to=lambda referral: reverse(
             "referrals:referral_send", args=[case.pk, referral.pk]
         ),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_case_action(
-        request, case, *result, title=_("New referral"), submit_label=_("Save draft")
+        render=partial(
+            _render_case_action,
+            request,
+            case,
+            title=_("New referral"),
+            submit_label=_("Save draft"),
+        ),
     )
 
 
@@ -187,7 +190,7 @@ def referral_send(request, case_id: int, referral_id: int):
         )
     may_override = request.user.has_perm("referrals.override_consent")
     form = SendForm(_posted(request), with_override=consent is None and may_override)
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: services.referral_send(
@@ -197,20 +200,18 @@ def referral_send(request, case_id: int, referral_id: int):
         ),
         success=_("Referral sent to %(agency)s.") % {"agency": referral.to_agency.name},
         redirect_to=_case_url(case),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_case_action(
-        request,
-        case,
-        *result,
-        title=_("Send the referral"),
-        # Without covering consent or the override, sending would only be refused.
-        submit_label=_("Send referral") if sendable and (consent or may_override) else None,
-        referral=referral,
-        consent_checked=sendable,
-        consent=consent,
-        may_override=may_override,
+        render=partial(
+            _render_case_action,
+            request,
+            case,
+            title=_("Send the referral"),
+            # Without covering consent or the override, sending would only be refused.
+            submit_label=_("Send referral") if sendable and (consent or may_override) else None,
+            referral=referral,
+            consent_checked=sendable,
+            consent=consent,
+            may_override=may_override,
+        ),
     )
 
 
@@ -218,17 +219,15 @@ def _sender_reason_page(request, case_id, referral_id, *, action, service, title
     referral = _referral(request, referral_id, action, case_id=case_id)
     case = referral.case
     form = ReasonForm(_posted(request))
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: service(actor=request.user, referral=referral, reason=d["reason"]),
         success=success,
         redirect_to=_case_url(case),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_case_action(
-        request, case, *result, title=title, submit_label=submit, referral=referral
+        render=partial(
+            _render_case_action, request, case, title=title, submit_label=submit, referral=referral
+        ),
     )
 
 
@@ -288,17 +287,19 @@ def _consent_initial(request, case) -> dict:
 def consent_new(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
     form = ConsentForm(_posted(request), case=case, initial=_consent_initial(request, case))
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: services.consent_record(actor=request.user, case=case, **d),
         success=_("Consent recorded."),
         redirect_to=_case_url(case),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_case_action(
-        request, case, *result, title=_("Record consent"), submit_label=_("Record consent")
+        render=partial(
+            _render_case_action,
+            request,
+            case,
+            title=_("Record consent"),
+            submit_label=_("Record consent"),
+        ),
     )
 
 
@@ -308,21 +309,19 @@ def consent_new(request, case_id: int):
 def transfer_offer(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
     form = TransferOfferForm(_posted(request), case=case)
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: services.lead_transfer_offer(actor=request.user, case=case, **d),
         success=_("Transfer offered. The case stays with your agency until it is accepted."),
         redirect_to=_case_url(case),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_case_action(
-        request,
-        case,
-        *result,
-        title=_("Transfer the lead agency"),
-        submit_label=_("Offer the transfer"),
+        render=partial(
+            _render_case_action,
+            request,
+            case,
+            title=_("Transfer the lead agency"),
+            submit_label=_("Offer the transfer"),
+        ),
     )
 
 
@@ -335,22 +334,20 @@ def transfer_withdraw(request, case_id: int, transfer_id: int):
         request.user, transfer_id, LEAD_TRANSFER["cancel"].side, case_id=case.pk
     )
     form = ConfirmForm(_posted(request))
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: services.lead_transfer_cancel(actor=request.user, transfer=transfer),
         success=_("Transfer offer withdrawn."),
         redirect_to=_case_url(case),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_case_action(
-        request,
-        case,
-        *result,
-        title=_("Withdraw the transfer offer"),
-        submit_label=_("Withdraw offer"),
-        transfer=transfer,
+        render=partial(
+            _render_case_action,
+            request,
+            case,
+            title=_("Withdraw the transfer offer"),
+            submit_label=_("Withdraw offer"),
+            transfer=transfer,
+        ),
     )
 
 
@@ -377,16 +374,16 @@ def _render_incoming(request, form, status, current=None, *, title, submit_label
 def _incoming_page(request, referral_id, *, step, form_class, action, title, submit, success):
     referral = _referral(request, referral_id, step)
     form = form_class(_posted(request))
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: action(referral, d),
         success=success,
         redirect_to=reverse("referrals:inbox"),
+        render=partial(
+            _render_incoming, request, title=title, submit_label=submit, referral=referral
+        ),
     )
-    if not isinstance(result, tuple):
-        return result
-    return _render_incoming(request, *result, title=title, submit_label=submit, referral=referral)
 
 
 @login_required
@@ -467,21 +464,19 @@ def transfer_accept(request, transfer_id: int):
         request.user, transfer_id, LEAD_TRANSFER["accept"].side, waiting=True
     )
     form = ConfirmForm(_posted(request))
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: services.lead_transfer_accept(actor=request.user, transfer=transfer),
         success=_("Your agency now leads this case. Assign a social worker."),
         redirect_to=reverse("casework:case_detail", args=[transfer.case_id]),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_incoming(
-        request,
-        *result,
-        title=_("Take the lead of the case"),
-        submit_label=_("Accept the transfer"),
-        transfer=transfer,
+        render=partial(
+            _render_incoming,
+            request,
+            title=_("Take the lead of the case"),
+            submit_label=_("Accept the transfer"),
+            transfer=transfer,
+        ),
     )
 
 
@@ -493,7 +488,7 @@ def transfer_decline(request, transfer_id: int):
         request.user, transfer_id, LEAD_TRANSFER["decline"].side, waiting=True
     )
     form = TransferDeclineForm(_posted(request))
-    result = _perform(
+    return form_action_page(
         request,
         form,
         lambda d: services.lead_transfer_decline(
@@ -501,13 +496,11 @@ def transfer_decline(request, transfer_id: int):
         ),
         success=_("Transfer declined."),
         redirect_to=reverse("referrals:inbox"),
-    )
-    if not isinstance(result, tuple):
-        return result
-    return _render_incoming(
-        request,
-        *result,
-        title=_("Decline the transfer"),
-        submit_label=_("Decline the transfer"),
-        transfer=transfer,
+        render=partial(
+            _render_incoming,
+            request,
+            title=_("Decline the transfer"),
+            submit_label=_("Decline the transfer"),
+            transfer=transfer,
+        ),
     )

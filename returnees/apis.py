@@ -1,5 +1,4 @@
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +12,7 @@ from agencies.selectors import agencies_of
 from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
 from casework.apis import CaseDetailOutput, case_detail_data
 from casework.parts import Part
-from core.api import as_api_error, require_model_permission
+from core.api import require_model_permission
 from core.fields import OneLineSerializerField
 from returnees.models import (
     MAX_ALIASES,
@@ -24,6 +23,7 @@ from returnees.models import (
     Returnee,
 )
 from returnees.services import (
+    PERSON_FIELDS,
     PersonDetails,
     PossibleDuplicates,
     family_contact_add,
@@ -69,25 +69,7 @@ class ReturneeRegisterInput(serializers.ModelSerializer):
     class Meta:
         model = Returnee
         fields = [
-            "given_name",
-            "family_name",
-            "patronymic",
-            "aliases",
-            "birth_date",
-            "approximate_age",
-            "sex",
-            "citizenship_status",
-            "region",
-            "district",
-            "address",
-            "phone",
-            "languages",
-            "conflict_zone",
-            "departure_date",
-            "return_date",
-            "return_route",
-            "legal_status",
-            "needs",
+            *PERSON_FIELDS,
             "lead_agency",
             "assigned_worker",
             "parent_case",
@@ -127,19 +109,15 @@ class ReturneeRegisterApi(APIView):
     def post(self, request):
         serializer = ReturneeRegisterInput(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lead_agency = data.pop("lead_agency")
-        assigned_worker = data.pop("assigned_worker", None)
-        parent_case = data.pop("parent_case", None)
-        acknowledge = data.pop("acknowledge_duplicates")
+        data = serializer.validated_data
         try:
             case = returnee_register(
                 actor=request.user,
-                person=PersonDetails(**data),
-                lead_agency=lead_agency,
-                assigned_worker=assigned_worker,
-                parent_case=parent_case,
-                acknowledge_duplicates=acknowledge,
+                person=PersonDetails.of(data),
+                lead_agency=data["lead_agency"],
+                assigned_worker=data.get("assigned_worker"),
+                parent_case=data.get("parent_case"),
+                acknowledge_duplicates=data["acknowledge_duplicates"],
             )
         except PossibleDuplicates as exc:
             return Response(
@@ -152,8 +130,6 @@ class ReturneeRegisterApi(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        except DjangoValidationError as exc:
-            raise as_api_error(exc) from None
         # As the registrar now sees the new case (casework/parts.py).
         return Response(
             case_detail_data(request.user, case, case_viewer(request.user, case)),
@@ -193,10 +169,7 @@ class FamilyContactsApi(APIView):
         case = case_part_for_user(request.user, case_id, Part.FAMILY, write=True).case
         serializer = FamilyContactInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            contact = family_contact_add(actor=request.user, case=case, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise as_api_error(exc) from None
+        contact = family_contact_add(actor=request.user, case=case, **serializer.validated_data)
         return Response(FamilyContactOutput(contact).data, status=status.HTTP_201_CREATED)
 
 

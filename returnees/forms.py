@@ -17,7 +17,7 @@ from returnees.models import (
     Need,
     Returnee,
 )
-from returnees.services import PersonDetails
+from returnees.services import PERSON_FIELDS, PersonDetails
 
 User = get_user_model()
 
@@ -103,27 +103,7 @@ class IntakeForm(forms.ModelForm):
 
     class Meta:
         model = Returnee
-        fields = [
-            "family_name",
-            "given_name",
-            "patronymic",
-            "aliases",
-            "birth_date",
-            "approximate_age",
-            "sex",
-            "citizenship_status",
-            "languages",
-            "region",
-            "district",
-            "address",
-            "phone",
-            "conflict_zone",
-            "departure_date",
-            "return_date",
-            "return_route",
-            "legal_status",
-            "needs",
-        ]
+        fields = PERSON_FIELDS
         widgets = {
             "birth_date": DateInput,
             "departure_date": DateInput,
@@ -166,8 +146,7 @@ class IntakeForm(forms.ModelForm):
             ) from None
 
     def person(self) -> PersonDetails:
-        data = self.cleaned_data
-        return PersonDetails(**{name: data[name] for name in self.Meta.fields})
+        return PersonDetails.of(self.cleaned_data)
 
 
 class DuplicateCheckForm(forms.Form):

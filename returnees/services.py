@@ -1,5 +1,5 @@
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,27 +17,40 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, kw_only=True)
 class PersonDetails:
-    """What intake records about a person; the form and the API both build one."""
+    """What intake records about a person, in the order the intake page asks it.
 
-    given_name: str
+    The one list of these fields: the intake form and the register API take theirs
+    from it (PERSON_FIELDS), so a new one is added here and to the model.
+    """
+
     family_name: str
+    given_name: str
     patronymic: str = ""
     aliases: list[str] = field(default_factory=list)
     birth_date: date | None = None
     approximate_age: int | None = None
     sex: str
     citizenship_status: str
+    languages: list[str] = field(default_factory=list)
     region: str
     district: str = ""
     address: str = ""
     phone: str = ""
-    languages: list[str] = field(default_factory=list)
     conflict_zone: str
     departure_date: date | None = None
     return_date: date
     return_route: str
     legal_status: str = LegalStatus.NONE
     needs: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, data: dict) -> "PersonDetails":
+        """The person among a form's or a serializer's cleaned `data`, which may hold
+        more; a field left out keeps its default."""
+        return cls(**{name: data[name] for name in PERSON_FIELDS if name in data})
+
+
+PERSON_FIELDS = tuple(f.name for f in fields(PersonDetails))
 
 
 class PossibleDuplicates(ValidationError):

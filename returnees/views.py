@@ -2,11 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
 from casework.parts import Part
+from casework.views import form_action_page
 from returnees.forms import DuplicateCheckForm, FamilyContactForm, IntakeForm
 from returnees.selectors import DuplicateReport, possible_duplicates
 from returnees.services import (
@@ -80,22 +82,18 @@ def duplicate_check(request):
 def family_contact_new(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.FAMILY, write=True).case
     form = FamilyContactForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                family_contact_add(actor=request.user, case=case, **form.cleaned_data)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Family contact added."))
-                return redirect("casework:case_detail", case_id=case.pk)
-    return render(
+    return form_action_page(
         request,
-        "returnees/family_contact_form.html",
-        {"case": case, "form": form, "viewer": case_viewer(request.user, case)},
-        status=status,
+        form,
+        lambda d: family_contact_add(actor=request.user, case=case, **d),
+        success=_("Family contact added."),
+        redirect_to=reverse("casework:case_detail", args=[case.pk]),
+        render=lambda form, status, _current: render(
+            request,
+            "returnees/family_contact_form.html",
+            {"case": case, "form": form, "viewer": case_viewer(request.user, case)},
+            status=status,
+        ),
     )
 
 
