@@ -7,7 +7,7 @@ from casework.models import Notification
 # (url name, label, model permission that shows the link)
 _NAVIGATION = (
     ("casework:caseload", _("My caseload"), "casework.view_case"),
-    ("returnees:intake", _("Register a returnee"), "returnees.add_returnee"),
+    ("intake:intake", _("Register a returnee"), "returnees.add_returnee"),
     ("referrals:inbox", _("Inbox"), "referrals.view_referral"),
     ("referrals:outgoing", _("Sent referrals"), "referrals.add_referral"),
     ("casework:flags_board", _("Flags board"), "casework.view_flag"),

@@ -96,9 +96,11 @@ INSTALLED_APPS = [
     "agencies",
     "referrals",
     "returnees",
+    "intake",
     "casework",
     "audit",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -40,7 +40,7 @@ two_factor_urlpatterns = (
 )
 
 api_urlpatterns = [
-    path("", include("returnees.api_urls")),
+    path("", include("intake.api_urls")),
     path("", include("casework.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("referrals.api_urls")),
@@ -56,7 +56,7 @@ urlpatterns = [
     path("accounts/api-token/", api_token, name="api_token"),
     path("accounts/language/", language_set, name="language"),
     path("healthz", healthz, name="healthz"),
-    path("returnees/", include("returnees.urls")),
+    path("returnees/", include("intake.urls")),
     path("cases/", include("casework.urls")),
     path("cases/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),

@@ -13,7 +13,7 @@ from django.test import Client
 
 from agencies.models import AgencyKind, Role
 from agencies.services import agency_create, staff_member_create
-from returnees.services import returnee_register
+from intake.services import returnee_register
 from tests.factories import PersonDetailsFactory
 
 PASSWORD = "correct-horse-battery"

@@ -4,7 +4,7 @@ import datetime
 
 import factory
 
-from returnees.services import PersonDetails
+from intake.services import PersonDetails
 
 _SYLLABLES = ["ka", "ru", "bek", "tol", "mun", "zar", "gul", "dor", "sin", "pex", "lum", "vot"]
 

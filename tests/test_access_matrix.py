@@ -20,10 +20,10 @@ from agencies.models import AgencyKind, Role
 from casework import services as casework
 from casework.models import FollowUp
 from casework.services import agency_set_jurisdiction
+from intake.services import family_contact_add
 from referrals import services as referrals
 from reports.services import export_record
 from reports.tasks import run_export
-from returnees.services import family_contact_add
 from tests.casework.helpers import flag, note, triage
 
 OK = "ok"
@@ -145,8 +145,8 @@ MATRIX = {
     "api-schema": ("get", SIGNED_IN, []),
     "api-docs": ("get", SIGNED_IN, []),
     # Intake and the caseload.
-    "returnees:intake": ("get", INTAKE, []),
-    "returnees:duplicate_check": ("post", INTAKE, []),
+    "intake:intake": ("get", INTAKE, []),
+    "intake:duplicate_check": ("post", INTAKE, []),
     "api-returnee-register": ("post", INTAKE, []),
     "casework:caseload": ("get", CASE_WORKERS_LISTS, []),
     "api-case-list": ("get", CASE_WORKERS_LISTS, []),
@@ -179,8 +179,8 @@ MATRIX = {
     "casework:case_close": ("post", CASE_TEAM, ["case_id"]),
     "casework:case_reopen": ("post", CASE_TEAM, ["case_id"]),
     "casework:followup_complete": ("post", CASE_TEAM, ["case_id", "followup_id"]),
-    "returnees:family_contact_new": ("post", CASE_TEAM, ["case_id"]),
-    "returnees:family_contact_delete": ("post", CASE_TEAM, ["case_id", "contact_id"]),
+    "intake:family_contact_new": ("post", CASE_TEAM, ["case_id"]),
+    "intake:family_contact_delete": ("post", CASE_TEAM, ["case_id", "contact_id"]),
     "api-case-triage": ("post", CASE_TEAM, ["case_id"]),
     "api-case-triage-decision": ("post", MANAGER_OF_CASE, ["case_id", "assessment_id"]),
     "api-case-pathway": ("post", CASE_TEAM, ["case_id"]),
@@ -447,8 +447,8 @@ def test_the_administrator_reads_no_case_trail_or_report(cast, client_of, world)
         ("casework:case_access_log", {"case_id": world["case_id"]}),
         ("reports:report", {}),
         ("api-report-rows", {}),
-        ("returnees:duplicate_check", {}),
+        ("intake:duplicate_check", {}),
     ]:
-        method = "post" if name == "returnees:duplicate_check" else "get"
+        method = "post" if name == "intake:duplicate_check" else "get"
         assert getattr(http, method)(reverse(name, kwargs=kwargs)).status_code == 403, name
     assert http.get(reverse("admin:index")).status_code == 200

@@ -27,10 +27,10 @@ from casework import services as casework
 from casework.access import case_viewer
 from casework.parts import NOBODY, RULES, Part, Rule, part_of
 from casework.services import agency_set_jurisdiction
+from intake.services import family_contact_add
 from referrals import services as referrals
 from reports.selectors import column_keys, columns
 from returnees.models import Returnee
-from returnees.services import family_contact_add
 from tests.casework.helpers import note, triage
 
 DEPARTED = datetime.date(2013, 7, 19)
@@ -102,7 +102,7 @@ CASE_URLS = {
     "casework:review_new": "page",
     "casework:case_close": "page",
     "casework:case_reopen": "page",
-    "returnees:family_contact_new": "page",
+    "intake:family_contact_new": "page",
     "referrals:referral_new": "page",
     "referrals:consent_new": "page",
     "referrals:transfer_offer": "page",
@@ -150,8 +150,8 @@ NO_CASE_CONTENT = {
     "notification_preferences",
     "api-schema",
     "api-docs",
-    "returnees:intake",
-    "returnees:duplicate_check",
+    "intake:intake",
+    "intake:duplicate_check",
     "api-returnee-register",
     "reports:report_export",  # read below, as the export channel
     "two_factor:login",

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from returnees.forms import DuplicateCheckForm
+from intake.forms import DuplicateCheckForm
 from tests import test_access_matrix as matrix
 from tests.conftest import SIGN_IN_STEP
 from tests.test_access_matrix import MATRIX, OK, URL_KWARGS
@@ -135,7 +135,7 @@ def form_of(response):
 
 
 # POST-only endpoints whose form shows on another page (the intake's as-you-type check).
-POST_ONLY_FORMS = {"returnees:duplicate_check": DuplicateCheckForm}
+POST_ONLY_FORMS = {"intake:duplicate_check": DuplicateCheckForm}
 FIELD_NAMES = re.compile(r"<(?:input|select|textarea)\b[^>]*\bname=\"([^\"]+)\"", re.I)
 
 

@@ -31,7 +31,7 @@ from casework.selectors import caseload
 from casework.views import CASELOAD_PAGE_SIZE
 from config.security import second_factor_required
 from core.api import PageNumberPagination
-from returnees.management.commands.seed_demo import AGENCIES
+from demo.management.commands.seed_demo import AGENCIES
 from tests.conftest import verify_second_factor
 
 WORKER = "sw.bishkek"

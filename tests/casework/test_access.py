@@ -6,7 +6,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from casework.access import case_for_user, cases_for_user
-from returnees.selectors import possible_duplicates
+from intake.selectors import possible_duplicates
 
 
 @pytest.fixture

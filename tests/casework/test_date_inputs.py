@@ -9,9 +9,9 @@ from django.utils import timezone, translation
 
 from audit.forms import EventSearchForm
 from casework.forms import NoteForm
+from intake.forms import IntakeForm
 from referrals.forms import ReferralForm
 from reports.filters import ReportFilter
-from returnees.forms import IntakeForm
 
 MOMENT = timezone.make_aware(datetime.datetime(2026, 11, 25, 13, 29))
 DAY = datetime.date(2026, 12, 2)

@@ -122,10 +122,10 @@ def test_a_referral_holder_may_not_register_a_dependent_of_the_case(
     http = client_of(cast.outsider)
     data = intake_post_data(PersonDetailsFactory(), parent_reference=held_by_referral.reference)
     data |= {"lead_agency": cast.agency_b.pk, "assigned_worker": cast.outsider.pk}
-    page = http.post(reverse("returnees:intake"), data)
+    page = http.post(reverse("intake:intake"), data)
     assert page.status_code == 400
     assert "parent_reference" in page.context["form"].errors
-    intake_link = http.get(reverse("returnees:intake") + f"?parent={held_by_referral.pk}")
+    intake_link = http.get(reverse("intake:intake") + f"?parent={held_by_referral.pk}")
     assert intake_link.status_code == 404
 
 

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
-from returnees.selectors import possible_duplicates
-from returnees.services import PossibleDuplicates, returnee_register
+from intake.selectors import possible_duplicates
+from intake.services import PossibleDuplicates, returnee_register
 from tests.factories import PersonDetailsFactory
 
 BORN = datetime.date(1990, 4, 12)

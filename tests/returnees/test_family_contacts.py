@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from intake.services import family_contact_add
 from returnees.models import FamilyContact
-from returnees.services import family_contact_add
 
 CONTACT = {
     "name": "Гульнара Абдуллаева",
@@ -22,7 +22,7 @@ def case(register):
 
 def test_case_worker_adds_a_contact_through_the_page(cast, client_of, case):
     response = client_of(cast.social_worker).post(
-        reverse("returnees:family_contact_new", args=[case.pk]),
+        reverse("intake:family_contact_new", args=[case.pk]),
         {**CONTACT, "warning_channel": "on"},
     )
     assert response.status_code == 302
@@ -77,7 +77,7 @@ def test_only_the_case_team_sees_family_contacts(cast, client_of, case, grant_vi
     assert CONTACT["name"] not in page.content.decode()
     assert CONTACT["phone"] not in page.content.decode()
     assert client.get(reverse("api-case-family-contacts", args=[case.pk])).status_code in (403, 404)
-    assert client.get(reverse("returnees:family_contact_new", args=[case.pk])).status_code in (
+    assert client.get(reverse("intake:family_contact_new", args=[case.pk])).status_code in (
         403,
         404,
     )
@@ -87,11 +87,9 @@ def test_only_the_case_team_sees_family_contacts(cast, client_of, case, grant_vi
 def test_outsider_gets_404(cast, client_of, case, who):
     contact = family_contact_add(actor=cast.social_worker, case=case, **CONTACT)
     client = client_of(getattr(cast, who))
-    assert client.get(reverse("returnees:family_contact_new", args=[case.pk])).status_code == 404
+    assert client.get(reverse("intake:family_contact_new", args=[case.pk])).status_code == 404
     assert (
-        client.post(
-            reverse("returnees:family_contact_delete", args=[case.pk, contact.pk])
-        ).status_code
+        client.post(reverse("intake:family_contact_delete", args=[case.pk, contact.pk])).status_code
         == 404
     )
     assert client.get(reverse("api-case-family-contacts", args=[case.pk])).status_code == 404
@@ -104,13 +102,13 @@ def test_outsider_gets_404(cast, client_of, case, who):
 
 def test_auditor_is_refused(cast, client_of, case):
     client = client_of(cast.auditor)
-    assert client.get(reverse("returnees:family_contact_new", args=[case.pk])).status_code == 403
+    assert client.get(reverse("intake:family_contact_new", args=[case.pk])).status_code == 403
     assert client.get(reverse("api-case-family-contacts", args=[case.pk])).status_code == 403
 
 
 def test_a_contact_name_with_a_hidden_direction_mark_is_a_form_error(cast, client_of, case):
     response = client_of(cast.social_worker).post(
-        reverse("returnees:family_contact_new", args=[case.pk]),
+        reverse("intake:family_contact_new", args=[case.pk]),
         {**CONTACT, "name": "Гульнара\u200f Абдуллаева", "warning_channel": "on"},
     )
     assert response.status_code == 400

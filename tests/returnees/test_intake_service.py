@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from casework.access import case_for_user
 from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from intake.services import returnee_register
 from returnees.models import Returnee
-from returnees.services import returnee_register
 from tests.factories import PersonDetailsFactory
 
 

@@ -7,8 +7,8 @@ from casework.models import Case
 from returnees.models import Returnee
 from tests.factories import PersonDetailsFactory, intake_post_data
 
-INTAKE = reverse("returnees:intake")
-CHECK = reverse("returnees:duplicate_check")
+INTAKE = reverse("intake:intake")
+CHECK = reverse("intake:duplicate_check")
 
 
 def test_intake_page_renders_for_a_social_worker(cast, client_of):

@@ -12,6 +12,7 @@ from agencies.models import Agency, AgencyKind, Role
 from agencies.services import agency_create, staff_member_create
 from casework.models import Case
 from casework.services import agency_set_jurisdiction
+from demo.caseload import DemoAgencies, seed_caseload
 from referrals.models import ServiceType, ShareScope
 from referrals.services import (
     consent_record,
@@ -20,7 +21,6 @@ from referrals.services import (
     referral_progress,
     referral_send,
 )
-from returnees.demo import DemoAgencies, seed_caseload
 from returnees.models import Region
 
 User = get_user_model()

@@ -14,6 +14,14 @@ from casework.apis import CaseDetailOutput, case_detail_data
 from casework.parts import Part
 from core.api import require_model_permission
 from core.fields import OneLineSerializerField
+from intake.services import (
+    PERSON_FIELDS,
+    PersonDetails,
+    PossibleDuplicates,
+    family_contact_add,
+    family_contact_remove,
+    returnee_register,
+)
 from returnees.models import (
     MAX_ALIASES,
     NAME_MAX,
@@ -21,14 +29,6 @@ from returnees.models import (
     Language,
     Need,
     Returnee,
-)
-from returnees.services import (
-    PERSON_FIELDS,
-    PersonDetails,
-    PossibleDuplicates,
-    family_contact_add,
-    family_contact_remove,
-    returnee_register,
 )
 
 User = get_user_model()

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
 from casework.parts import Part
 from casework.views import form_action_page
-from returnees.forms import DuplicateCheckForm, FamilyContactForm, IntakeForm
-from returnees.selectors import DuplicateReport, possible_duplicates
-from returnees.services import (
+from intake.forms import DuplicateCheckForm, FamilyContactForm, IntakeForm
+from intake.selectors import DuplicateReport, possible_duplicates
+from intake.services import (
     PossibleDuplicates,
     family_contact_add,
     family_contact_remove,

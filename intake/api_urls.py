@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returnees import apis
+from intake import apis
 
 urlpatterns = [
     path("returnees/", apis.ReturneeRegisterApi.as_view(), name="api-returnee-register"),

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from casework.models import Case
 from casework.services import case_open
+from intake.selectors import DuplicateReport, possible_duplicates
 from returnees.models import FamilyContact, LegalStatus, Returnee
 from returnees.names import alias_key, name_key
-from returnees.selectors import DuplicateReport, possible_duplicates
 
 logger = logging.getLogger(__name__)
 

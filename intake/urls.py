@@ -1,8 +1,8 @@
 from django.urls import path
 
-from returnees import views
+from intake import views
 
-app_name = "returnees"
+app_name = "intake"
 
 urlpatterns = [
     path("intake/", views.intake, name="intake"),

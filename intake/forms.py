@@ -9,6 +9,7 @@ from agencies.selectors import agencies_of
 from casework.access import parent_case_for_dependent
 from core.fields import normalize_text, validate_one_line
 from core.references import case_id_from_reference
+from intake.services import PERSON_FIELDS, PersonDetails
 from returnees.models import (
     MAX_ALIASES,
     NAME_MAX,
@@ -17,7 +18,6 @@ from returnees.models import (
     Need,
     Returnee,
 )
-from returnees.services import PERSON_FIELDS, PersonDetails
 
 User = get_user_model()
 
