@@ -20,7 +20,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 help:
 	@echo "make run    install, create and migrate the database, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   lint and run the whole test suite against Postgres, Redis and Chromium"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff, and lint-imports: apps depend one way (docs/architecture.md)"
 	@echo "make messages  compile the Russian and Kyrgyz catalogues"
 	@echo "make bench  seed 100,000 returnees into their own database and print timings"
 	@echo "make backup BACKUP=file.dump           pg_dump the database of DATABASE_URL (docs/backups.md)"
@@ -87,6 +87,7 @@ run: install db messages
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 test: install-dev browser lint messages
 	$(BIN)/pytest

@@ -32,15 +32,6 @@ class AuditAction(models.TextChoices):
     ACCESS_REFUSED = "access_refused", _("Access refused")
 
 
-# Actions that are reads of a case (the "who accessed this case" list).
-READ_ACTIONS = (
-    AuditAction.CASE_VIEWED,
-    AuditAction.CASE_API_VIEWED,
-    AuditAction.EXPORTED,
-    AuditAction.ACCESS_REFUSED,
-)
-
-
 class AuditEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("at"), db_default=models.functions.Now())

@@ -13,7 +13,6 @@ from casework.models import (
     Goal,
     GoalStatus,
     Note,
-    NotificationKind,
     Pathway,
     ReviewOutcome,
     TriageAssessment,
@@ -186,18 +185,6 @@ class ReopenForm(VersionForm):
 
 class FollowUpForm(forms.Form):
     summary = long_text(_("How is the person doing?"))
-
-
-class EmailPreferencesForm(forms.Form):
-    """The notification kinds that also come by email; a value that names no kind is an
-    error, not a kind switched off."""
-
-    email = forms.MultipleChoiceField(
-        label=_("Send me an email for"),
-        choices=NotificationKind.choices,
-        required=False,  # every box unticked: no email at all
-        widget=forms.CheckboxSelectMultiple,
-    )
 
 
 class FlagsBoardFilterForm(forms.Form):

@@ -23,8 +23,7 @@ from casework.models import (
     TriageAssessment,
 )
 from casework.parts import RULES, Part
-from core.references import case_id_from_reference, reference_for
-from referrals.models import Referral
+from core.references import case_id_from_reference
 from returnees.models import ADULT_AGE
 from returnees.names import name_key
 
@@ -260,44 +259,27 @@ def timeline_entries(rows) -> list[dict]:
     ]
 
 
-# --- Program manager's weekly digest --------------------------------------------------
+# --- Program manager's weekly digest: casework's sections ------------------------------
 
 
-@dataclass(frozen=True)
-class WeeklyDigest:
-    """Case references only: the digest travels by email."""
-
-    overdue_reviews: list[str]
-    urgent_flags: list[str]
-    overdue_referrals: list[str]
+def _programs(manager) -> QuerySet[Case]:
+    """The cases of the agencies the manager belongs to."""
+    return Case.objects.filter(lead_agency__group__user=manager)
 
 
-def weekly_digest(manager) -> WeeklyDigest:
-    """The manager's programs (the agencies they lead cases for): what needs attention."""
-    today = timezone.localdate()
-    programs = Case.objects.filter(lead_agency__group__user=manager)
-    overdue = programs.filter(status="open", next_review_on__lt=today).order_by("next_review_on")
+def overdue_review_cases(manager, today) -> list[int]:
+    overdue = _programs(manager).filter(status="open", next_review_on__lt=today)
+    return list(overdue.order_by("next_review_on").values_list("pk", flat=True))
+
+
+def urgent_flag_cases(manager, today) -> list[int]:
     # One flag must be both urgent and unresolved: exclude() across the relation would
     # drop a case for any resolved flag it ever had.
     unresolved_urgent = Flag.objects.filter(case=models.OuterRef("pk"), severity="urgent").exclude(
         status="resolved"
     )
-    urgent = programs.filter(models.Exists(unresolved_urgent)).order_by("pk")
-    return WeeklyDigest(
-        overdue_reviews=[reference_for(pk) for pk in overdue.values_list("pk", flat=True)],
-        urgent_flags=[reference_for(pk) for pk in urgent.values_list("pk", flat=True)],
-        overdue_referrals=[reference_for(pk) for pk in overdue_referral_cases(programs, today)],
-    )
-
-
-def overdue_referral_cases(cases: QuerySet[Case], today) -> list[int]:
-    """Ids of these cases with a referral sent and unanswered past its deadline."""
-    return list(
-        Referral.objects.filter(case__in=cases, status="sent", response_deadline__lt=today)
-        .order_by("case_id")
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
+    urgent = _programs(manager).filter(models.Exists(unresolved_urgent))
+    return list(urgent.order_by("pk").values_list("pk", flat=True))
 
 
 SEVERITY_ORDER = models.Case(

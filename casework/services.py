@@ -12,15 +12,12 @@ import datetime
 import logging
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.access import is_member
@@ -45,7 +42,6 @@ from casework.models import (
     CaseUserObjectPermission,
     ClosureReason,
     CustodyEpisode,
-    EmailPreference,
     Flag,
     FlagEvent,
     FlagStatus,
@@ -54,8 +50,6 @@ from casework.models import (
     GoalRevision,
     Note,
     NoteRevision,
-    Notification,
-    NotificationKind,
     Pathway,
     Review,
     ReviewOutcome,
@@ -64,12 +58,12 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
-from casework.reminders import EMAIL_LEASE
-from casework.selectors import weekly_digest
 from casework.versioning import (
     ConcurrentEdit as ConcurrentEdit,  # re-exported: the services' callers catch it here
 )
 from casework.versioning import check_version, locked_case, require_open, save_versioned
+from notifications.models import NotificationKind
+from notifications.services import notify
 from returnees.models import Region
 
 logger = logging.getLogger(__name__)
@@ -256,7 +250,7 @@ def triage_assess(
     assessment.full_clean(exclude=["case", "assessor", "previous"])
     assessment.save()
     if assessment.needs_approval:
-        _notify(
+        notify(
             recipients=_program_managers(case).exclude(pk=actor.pk),
             kind=NotificationKind.TRIAGE_PENDING,
             case=case,
@@ -532,22 +526,6 @@ def police_liaisons_of(case: Case):
     )
 
 
-def _notify(*, recipients, kind: str, case: Case, flag: Flag | None = None) -> list[Notification]:
-    """In-app notifications, and their emails after the transaction commits.
-
-    `robust`: a broker outage never undoes the change; the next reminder sweep
-    re-queues any email still unsent.
-    """
-    from casework.tasks import send_notification_emails
-
-    created = Notification.objects.bulk_create(
-        [Notification(recipient=r, kind=kind, case=case, flag=flag) for r in recipients]
-    )
-    if ids := [n.pk for n in created]:
-        transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
-    return created
-
-
 def _flag_event(flag: Flag, actor, note: str = "") -> None:
     FlagEvent.objects.create(
         flag=flag, case_id=flag.case_id, status=flag.status, actor=actor, note=note
@@ -580,7 +558,7 @@ def flag_raise(
         if case.assigned_worker_id:
             recipients.setdefault(case.assigned_worker_id, case.assigned_worker)
         recipients.pop(actor.pk, None)
-        _notify(
+        notify(
             recipients=recipients.values(), kind=NotificationKind.URGENT_FLAG, case=case, flag=flag
         )
     logger.info(
@@ -772,113 +750,7 @@ def case_reopen(*, actor, case: Case, note: str, expected_version: int | None) -
 # --- Notifications --------------------------------------------------------------------
 
 
-@transaction.atomic
-def notifications_mark_read(*, actor) -> int:
-    """Mark every unread notification of `actor` read; returns how many."""
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-
-
-def notification_emails_send(*, notification_ids: list[int]) -> int:
-    """Email these notifications, each at most once; returns how many were sent.
-
-    Not one transaction, on purpose: the claim commits before any email goes out,
-    and each row is marked as soon as its email is settled, so a worker that dies
-    half-way leaves what it sent marked and the rest to be claimed again once the
-    lease runs out (casework/reminders.py). `emailed_at` records that delivery is
-    settled: sent, or not wanted (the person turned email off for this kind, or
-    has no address).
-    """
-    sent = 0
-    claimed = _claim_emails(notification_ids)
-    muted = set(
-        EmailPreference.objects.filter(
-            send_email=False, user__notifications__pk__in=claimed
-        ).values_list("user_id", "kind")
-    )
-    notifications = Notification.objects.filter(pk__in=claimed).select_related(
-        "recipient", "recipient__staff_preference", "case"
-    )
-    for notification in notifications:
-        recipient = notification.recipient
-        if recipient.email and (recipient.pk, notification.kind) not in muted:
-            # In the language the recipient chose for the interface.
-            with translation.override(_recipient_language(recipient)):
-                send_mail(
-                    notification.text,
-                    _email_body(notification),
-                    settings.DEFAULT_FROM_EMAIL,
-                    [recipient.email],
-                )
-            sent += 1
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    logger.info(
-        "notification emails requested=%s claimed=%s sent=%s",
-        len(notification_ids),
-        len(claimed),
-        sent,
-    )
-    return sent
-
-
-def _claim_emails(ids: list[int]) -> list[int]:
-    """Take the rows no other worker is sending: one conditional UPDATE with a lease.
-
-    Row locks make a concurrent UPDATE of the same rows wait and then re-check
-    the condition, so each row is claimed by exactly one worker.
-    """
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Notification._meta.db_table} SET email_claimed_at = %s "  # noqa: S608 (table name)
-            "WHERE id = ANY(%s) AND emailed_at IS NULL "
-            "AND (email_claimed_at IS NULL OR email_claimed_at < %s) RETURNING id",
-            [now, list(ids), now - EMAIL_LEASE],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _email_body(notification: Notification) -> str:
-    if notification.kind == NotificationKind.WEEKLY_DIGEST:
-        digest = weekly_digest(notification.recipient)
-        lines = [
-            _("Overdue reviews: %(count)s") % {"count": len(digest.overdue_reviews)},
-            *(f"  {ref}" for ref in digest.overdue_reviews[:50]),
-            _("Open urgent flags: %(count)s") % {"count": len(digest.urgent_flags)},
-            *(f"  {ref}" for ref in digest.urgent_flags[:50]),
-            _("Referral responses overdue: %(count)s") % {"count": len(digest.overdue_referrals)},
-            *(f"  {ref}" for ref in digest.overdue_referrals[:50]),
-        ]
-        link = settings.SITE_URL + reverse("casework:caseload")
-        return "\n".join([*lines, "", _("Open Homeward: %(link)s") % {"link": link}])
-    link = settings.SITE_URL + reverse("casework:case_detail", args=[notification.case_id])
-    return _("%(text)s.\n\nOpen the case in Homeward: %(link)s") % {
-        "text": notification.text,
-        "link": link,
-    }
-
-
-def _recipient_language(user) -> str:
-    try:
-        return user.staff_preference.language
-    except ObjectDoesNotExist:
-        return settings.LANGUAGE_CODE
-
-
 # --- Notification preferences ---------------------------------------------------------
-
-
-@transaction.atomic
-def email_preferences_set(*, actor, enabled: dict[str, bool]) -> None:
-    """Email on or off per notification kind; in-app notifications are always on."""
-    unknown = set(enabled) - set(NotificationKind.values)
-    if unknown:
-        raise ValidationError({"email": _("Unknown notification kind.")})
-    for kind, send in enabled.items():
-        EmailPreference.objects.update_or_create(
-            user=actor, kind=kind, defaults={"send_email": send}
-        )
 
 
 # --- Police jurisdiction -------------------------------------------------------------

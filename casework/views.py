@@ -26,7 +26,6 @@ from casework.forms import (
     CloseForm,
     CustodyEndForm,
     CustodyStartForm,
-    EmailPreferencesForm,
     FlagForm,
     FlagResolveForm,
     FlagsBoardFilterForm,
@@ -41,15 +40,7 @@ from casework.forms import (
     TriageDecisionForm,
     TriageForm,
 )
-from casework.models import (
-    INDICATORS,
-    Case,
-    Flag,
-    FlagStatus,
-    Notification,
-    NotificationKind,
-    Severity,
-)
+from casework.models import INDICATORS, Case, Flag, FlagStatus, Severity
 from casework.parts import ANY_NOTE, Part
 from casework.selectors import (
     CASE_PAGE_SECTIONS,
@@ -626,40 +617,6 @@ def followup_complete(request, case_id: int, followup_id: int):
 
 
 # --- Notifications --------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(METHODS)
-def notification_preferences(request):
-    muted = set(
-        request.user.email_preferences.filter(send_email=False).values_list("kind", flat=True)
-    )
-    emailed = [kind for kind in NotificationKind.values if kind not in muted]
-    # Bound for any POST: a post with every box unticked has no data, yet it is a choice.
-    form = EmailPreferencesForm(
-        request.POST if request.method == "POST" else None, initial={"email": emailed}
-    )
-    if request.method == "POST" and form.is_valid():
-        wanted = set(form.cleaned_data["email"])
-        services.email_preferences_set(
-            actor=request.user,
-            enabled={kind: kind in wanted for kind in NotificationKind.values},
-        )
-        messages.success(request, _("Email preferences saved."))
-        return redirect("notification_preferences")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "casework/notification_preferences.html", {"form": form}, status=status)
-
-
-@login_required
-@require_http_methods(METHODS)
-def notifications(request):
-    mine = Notification.objects.filter(recipient=request.user)
-    if request.method == "POST":
-        services.notifications_mark_read(actor=request.user)
-        return redirect("notifications")
-    page = Paginator(mine.select_related("case", "flag"), 50).get_page(request.GET.get("page"))
-    return render(request, "casework/notifications.html", {"page": page})
 
 
 @login_required

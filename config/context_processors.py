@@ -2,7 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Role
-from casework.models import Notification
+from notifications.models import Notification
 
 # (url name, label, model permission that shows the link)
 _NAVIGATION = (

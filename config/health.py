@@ -30,7 +30,7 @@ def _redis_ok() -> bool:
 
 
 def _sweep_age_seconds() -> int | None:
-    from casework.reminders import last_sweep_age
+    from notifications.sweep import last_sweep_age
 
     try:
         age = last_sweep_age()

@@ -12,7 +12,7 @@ CELERY_BEAT_SCHEDULE = {
     # it is now, so a sweep after downtime catches up, once; nothing is
     # scheduled days ahead as a delayed message.
     "reminder-sweep": {
-        "task": "casework.tasks.run_reminder_sweep",
+        "task": "notifications.tasks.run_reminder_sweep",
         "schedule": crontab(minute="*/15"),
         # A sweep that could not start within its slot is dropped: the next one covers it.
         "options": {"expires": 14 * 60},

@@ -93,12 +93,15 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Ours, lowest layer first (docs/architecture.md): registries that lower apps
+    # offer higher ones (digest sections, reminders) fill in this order.
     "agencies",
-    "referrals",
     "returnees",
-    "intake",
-    "casework",
     "audit",
+    "notifications",
+    "casework",
+    "referrals",
+    "intake",
     "reports",
     "demo",
 ]

@@ -4,7 +4,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from two_factor import views as tf_views
 
-from casework.views import notification_preferences, notifications
 from config.accounts import (
     AccountSecurityView,
     AuthenticatorSetupView,
@@ -61,8 +60,7 @@ urlpatterns = [
     path("cases/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
     path("audit/", include("audit.urls")),
-    path("notifications/", notifications, name="notifications"),
-    path("notifications/preferences/", notification_preferences, name="notification_preferences"),
+    path("notifications/", include("notifications.urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

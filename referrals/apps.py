@@ -31,3 +31,14 @@ class ReferralsConfig(AppConfig):
             )
         )
         case_page_section("referral_panel", Part.REFERRALS, case_referral_panel)
+
+        # Unanswered referrals: a reminder to their sender, a section of the digest.
+        from notifications.digest import digest_section
+        from referrals import reminders  # noqa: F401
+        from referrals.selectors import overdue_referral_cases
+
+        digest_section(
+            "overdue_referrals",
+            _("Referral responses overdue: %(count)s"),
+            overdue_referral_cases,
+        )

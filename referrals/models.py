@@ -69,12 +69,6 @@ class ReferralStatus(models.TextChoices):
 
 # A referral in one of these states gives the receiving agency its share scope.
 ACTIVE_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
-FINAL_STATUSES = (
-    ReferralStatus.DECLINED,
-    ReferralStatus.COMPLETED,
-    ReferralStatus.CANCELLED,
-    ReferralStatus.REVOKED,
-)
 
 
 def _scope_field(verbose_name):

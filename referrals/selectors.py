@@ -129,3 +129,16 @@ def case_referral_panel(case) -> dict:
         .select_related("to_agency")
         .first(),
     }
+
+
+def overdue_referral_cases(manager, today) -> list[int]:
+    """Ids of the manager's agencies' cases with a referral sent and unanswered past
+    its deadline (a section of the weekly digest)."""
+    return list(
+        Referral.objects.filter(
+            case__lead_agency__group__user=manager, status="sent", response_deadline__lt=today
+        )
+        .order_by("case_id")
+        .values_list("case_id", flat=True)
+        .distinct()
+    )

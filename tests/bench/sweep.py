@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.models import Case, CaseStatus
-from casework.reminders import sweep
+from notifications.sweep import sweep
 
 RUNS = 5
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from casework.models import Notification
 from config.celery import app
+from notifications.models import Notification
 from tests.casework.test_reminders import at
 from tests.conftest import TEST_BROKER
 
@@ -78,8 +78,8 @@ def wait_for(condition, what: str):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_due_review_becomes_one_notification_and_one_email(cast, register, worker):
-    from casework.reminders import sweep
-    from casework.tasks import send_notification_emails
+    from notifications.sweep import sweep
+    from notifications.tasks import send_notification_emails
 
     case = register()
     # The sweep runs as beat would call it; its emails go through Redis to the worker.

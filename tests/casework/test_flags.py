@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from casework import services
-from casework.models import Flag, FlagEvent, Notification
+from casework.models import Flag, FlagEvent
+from notifications.models import Notification
 from tests.casework.helpers import flag
 
 
@@ -97,7 +98,7 @@ def test_urgent_flag_notifies_case_worker_and_police_at_once(
 
 
 def test_email_is_sent_once_even_if_the_task_runs_twice(cast, register, grant_view):
-    from casework.tasks import send_notification_emails
+    from notifications.tasks import send_notification_emails
 
     case = register()
     raised = flag(cast.colleague, case, severity="urgent")

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services
-from casework.models import EmailPreference, FollowUp, Notification, NotificationKind, SweepRun
-from casework.reminders import sweep
-from casework.selectors import weekly_digest
-from casework.tasks import send_notification_emails
+from casework.models import FollowUp
+from notifications.digest import weekly_digest
+from notifications.models import EmailPreference, Notification, NotificationKind, SweepRun
+from notifications.sweep import sweep
+from notifications.tasks import send_notification_emails
 from tests.casework.helpers import flag, triage
 
 DAY = datetime.timedelta(days=1)

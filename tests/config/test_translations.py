@@ -206,8 +206,8 @@ def test_the_dashboard_groups_numbers_in_russian(cast, client_of, register):
 
 
 def test_notification_mail_goes_out_in_the_recipients_language(cast, register):
-    from casework.models import Notification, NotificationKind
-    from casework.tasks import send_notification_emails
+    from notifications.models import Notification, NotificationKind
+    from notifications.tasks import send_notification_emails
 
     case = register()
     staff_language_set(actor=cast.social_worker, language="ru")

@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from casework import services
-from casework.reminders import sweep
+from notifications import services
+from notifications.sweep import sweep
 
 
 @shared_task(acks_late=True)

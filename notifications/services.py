@@ -1,0 +1,134 @@
+"""Every write about notifications: create, mark read, email, preferences."""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from notifications.digest import weekly_digest
+from notifications.models import EmailPreference, Notification, NotificationKind
+from notifications.sweep import EMAIL_LEASE
+
+logger = logging.getLogger(__name__)
+
+
+def notify(*, recipients, kind: str, case, flag=None) -> list[Notification]:
+    """In-app notifications, and their emails after the transaction commits.
+
+    `robust`: a broker outage never undoes the change; the next reminder sweep
+    re-queues any email still unsent.
+    """
+    from notifications.tasks import send_notification_emails
+
+    created = Notification.objects.bulk_create(
+        [Notification(recipient=r, kind=kind, case=case, flag=flag) for r in recipients]
+    )
+    if ids := [n.pk for n in created]:
+        transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
+    return created
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor) -> int:
+    """Mark every unread notification of `actor` read; returns how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """Email these notifications, each at most once; returns how many were sent.
+
+    Not one transaction, on purpose: the claim commits before any email goes out,
+    and each row is marked as soon as its email is settled, so a worker that dies
+    half-way leaves what it sent marked and the rest to be claimed again once the
+    lease runs out (casework/reminders.py). `emailed_at` records that delivery is
+    settled: sent, or not wanted (the person turned email off for this kind, or
+    has no address).
+    """
+    sent = 0
+    claimed = _claim_emails(notification_ids)
+    muted = set(
+        EmailPreference.objects.filter(
+            send_email=False, user__notifications__pk__in=claimed
+        ).values_list("user_id", "kind")
+    )
+    notifications = Notification.objects.filter(pk__in=claimed).select_related(
+        "recipient", "recipient__staff_preference", "case"
+    )
+    for notification in notifications:
+        recipient = notification.recipient
+        if recipient.email and (recipient.pk, notification.kind) not in muted:
+            # In the language the recipient chose for the interface.
+            with translation.override(_recipient_language(recipient)):
+                send_mail(
+                    notification.text,
+                    _email_body(notification),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [recipient.email],
+                )
+            sent += 1
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    logger.info(
+        "notification emails requested=%s claimed=%s sent=%s",
+        len(notification_ids),
+        len(claimed),
+        sent,
+    )
+    return sent
+
+
+def _claim_emails(ids: list[int]) -> list[int]:
+    """Take the rows no other worker is sending: one conditional UPDATE with a lease.
+
+    Row locks make a concurrent UPDATE of the same rows wait and then re-check
+    the condition, so each row is claimed by exactly one worker.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Notification._meta.db_table} SET email_claimed_at = %s "  # noqa: S608 (table name)
+            "WHERE id = ANY(%s) AND emailed_at IS NULL "
+            "AND (email_claimed_at IS NULL OR email_claimed_at < %s) RETURNING id",
+            [now, list(ids), now - EMAIL_LEASE],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _email_body(notification: Notification) -> str:
+    if notification.kind == NotificationKind.WEEKLY_DIGEST:
+        lines = []
+        for section, references in weekly_digest(notification.recipient).sections:
+            lines.append(str(section.heading) % {"count": len(references)})
+            lines.extend(f"  {ref}" for ref in references[:50])
+        link = settings.SITE_URL + reverse("casework:caseload")
+        return "\n".join([*lines, "", _("Open Homeward: %(link)s") % {"link": link}])
+    link = settings.SITE_URL + reverse("casework:case_detail", args=[notification.case_id])
+    return _("%(text)s.\n\nOpen the case in Homeward: %(link)s") % {
+        "text": notification.text,
+        "link": link,
+    }
+
+
+def _recipient_language(user) -> str:
+    try:
+        return user.staff_preference.language
+    except ObjectDoesNotExist:
+        return settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def email_preferences_set(*, actor, enabled: dict[str, bool]) -> None:
+    """Email on or off per notification kind; in-app notifications are always on."""
+    unknown = set(enabled) - set(NotificationKind.values)
+    if unknown:
+        raise ValidationError({"email": _("Unknown notification kind.")})
+    for kind, send in enabled.items():
+        EmailPreference.objects.update_or_create(
+            user=actor, kind=kind, defaults={"send_email": send}
+        )
