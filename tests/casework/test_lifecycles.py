@@ -113,7 +113,7 @@ def test_the_case_page_offers_the_team_the_flag_steps_of_the_table(
 def test_the_flags_board_offers_the_acknowledgement_the_table_allows(
     cast, client_of, case, flag_in_each_state
 ):
-    text = client_of(cast.social_worker).get(reverse("referrals:flags_board")).content.decode()
+    text = client_of(cast.social_worker).get(reverse("casework:flags_board")).content.decode()
     shown = flag_steps_shown(text, case, flag_in_each_state)
     # The board offers acknowledging only; resolving is asked for on the case page.
     expected = flag_steps_by_table(cast.social_worker, flag_in_each_state)

@@ -1,0 +1,1 @@
+"""Notifications: the bell, their emails, the reminder sweep and the weekly digest."""
