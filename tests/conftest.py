@@ -8,14 +8,18 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.test import Client
 
-from referrals.models import AgencyKind, Role
+from casework.models import Case
+from referrals.models import Agency, AgencyKind, Role
 from referrals.services import agency_create, staff_member_create
 from returnees.services import returnee_register
 from tests.factories import PersonDetailsFactory
 
+User = get_user_model()
 PASSWORD = "correct-horse-battery"
 # Overridable so two checkouts can run their suites side by side.
 TEST_BROKER = os.environ.get("HOMEWARD_TEST_BROKER", "redis://127.0.0.1:6379/14")
@@ -86,59 +90,140 @@ class Cast:
     administrator: object
 
 
-@pytest.fixture
-def cast(db) -> Cast:
-    agency_a = agency_create(
-        actor=None,
-        name="Bishkek Social Services",
-        kind=AgencyKind.SOCIAL_SERVICES,
-        region="bishkek",
-    )
-    agency_b = agency_create(
-        actor=None, name="Osh Social Services", kind=AgencyKind.SOCIAL_SERVICES, region="osh_city"
-    )
-    police = agency_create(
-        actor=None, name="Bishkek Police Liaison Unit", kind=AgencyKind.POLICE, region="bishkek"
-    )
-    employer = agency_create(
-        actor=None, name="Dordoi Textile Works", kind=AgencyKind.EMPLOYER, region="bishkek"
-    )
-    health = agency_create(
-        actor=None, name="Republican Mental Health Centre", kind=AgencyKind.HEALTH, region="bishkek"
-    )
-    password_hash = make_password(PASSWORD)
+# Cast field -> (name, kind, region)
+AGENCIES = {
+    "agency_a": ("Bishkek Social Services", AgencyKind.SOCIAL_SERVICES, "bishkek"),
+    "agency_b": ("Osh Social Services", AgencyKind.SOCIAL_SERVICES, "osh_city"),
+    "police_agency": ("Bishkek Police Liaison Unit", AgencyKind.POLICE, "bishkek"),
+    "employer": ("Dordoi Textile Works", AgencyKind.EMPLOYER, "bishkek"),
+    "health_agency": ("Republican Mental Health Centre", AgencyKind.HEALTH, "bishkek"),
+}
+# Cast field -> (username, role, agency field, first name, last name)
+STAFF = {
+    "social_worker": ("aigul", Role.SOCIAL_WORKER, "agency_a", "Aigul", "Sadykova"),
+    "colleague": ("nurbek", Role.SOCIAL_WORKER, "agency_a", "Nurbek", "Asanov"),
+    "program_manager": ("gulmira", Role.PROGRAM_MANAGER, "agency_a", "Gulmira", "Abdyldaeva"),
+    "police_liaison": ("marat", Role.POLICE_LIAISON, "police_agency", "Marat", "Ismailov"),
+    "partner": ("samat", Role.PARTNER_STAFF, "employer", "Samat", "Jumaliev"),
+    "clinician": ("elena", Role.PARTNER_STAFF, "health_agency", "Elena", "Petrova"),
+    "outsider": ("dilfuza", Role.SOCIAL_WORKER, "agency_b", "Dilfuza", "Karimova"),
+    "outsider_manager": ("bakhtiyar", Role.PROGRAM_MANAGER, "agency_b", "Bakhtiyar", "Mamatov"),
+    "auditor": ("ainura", Role.AUDITOR, None, "Ainura", "Beishenova"),
+    # Configures in the admin; reads no case, trail or report. Nobody is a superuser.
+    "administrator": ("root", Role.ADMINISTRATOR, None, "Root", "Admin"),
+}
 
-    def staff(username, role, agency, first="Test", last="User"):
-        return staff_member_create(
+
+def cast_build() -> None:
+    """Create the cast through the real services (committed once per test database)."""
+    agencies = {
+        field: agency_create(actor=None, name=name, kind=kind, region=region)
+        for field, (name, kind, region) in AGENCIES.items()
+    }
+    password_hash = make_password(PASSWORD)
+    for username, role, agency, first, last in STAFF.values():
+        staff_member_create(
             actor=None,
             username=username,
             password=None,
             password_hash=password_hash,
             role=role,
-            agencies=[agency] if agency else [],
+            agencies=[agencies[agency]] if agency else [],
             first_name=first,
             last_name=last,
             email=f"{username}@homeward.example",
         )
 
+
+def cast_load() -> Cast:
+    """The cast as the database has it now: fresh instances, so no test sees what
+    another did to its copies in memory."""
+    agencies = Agency.objects.in_bulk([a[0] for a in AGENCIES.values()], field_name="name")
+    users = User.objects.in_bulk([s[0] for s in STAFF.values()], field_name="username")
     return Cast(
-        agency_a=agency_a,
-        agency_b=agency_b,
-        police_agency=police,
-        employer=employer,
-        health_agency=health,
-        social_worker=staff("aigul", Role.SOCIAL_WORKER, agency_a, "Aigul", "Sadykova"),
-        colleague=staff("nurbek", Role.SOCIAL_WORKER, agency_a, "Nurbek", "Asanov"),
-        program_manager=staff("gulmira", Role.PROGRAM_MANAGER, agency_a, "Gulmira", "Abdyldaeva"),
-        police_liaison=staff("marat", Role.POLICE_LIAISON, police, "Marat", "Ismailov"),
-        partner=staff("samat", Role.PARTNER_STAFF, employer, "Samat", "Jumaliev"),
-        clinician=staff("elena", Role.PARTNER_STAFF, health, "Elena", "Petrova"),
-        outsider=staff("dilfuza", Role.SOCIAL_WORKER, agency_b, "Dilfuza", "Karimova"),
-        outsider_manager=staff("bakhtiyar", Role.PROGRAM_MANAGER, agency_b, "Bakhtiyar", "Mamatov"),
-        auditor=staff("ainura", Role.AUDITOR, None, "Ainura", "Beishenova"),
-        # Configures in the admin; reads no case, trail or report. Nobody is a superuser.
-        administrator=staff("root", Role.ADMINISTRATOR, None, "Root", "Admin"),
+        **{field: agencies[name] for field, (name, *_rest) in AGENCIES.items()},
+        **{field: users[username] for field, (username, *_rest) in STAFF.items()},
     )
+
+
+def _cast_is_all_there_is() -> bool:
+    """True when the database holds exactly today's cast and no case: a reused test
+    database, or one that a transactional test has not flushed."""
+    wanted_agencies = {(name, kind, region) for name, kind, region in AGENCIES.values()}
+    wanted_staff = {
+        (
+            username,
+            first,
+            last,
+            f"{username}@homeward.example",
+            tuple(sorted([role, *([f"agency:{AGENCIES[agency][0]}"] if agency else [])])),
+        )
+        for username, role, agency, first, last in STAFF.values()
+    }
+    agencies = set(Agency.objects.values_list("name", "kind", "region"))
+    staff = {
+        (
+            u.username,
+            u.first_name,
+            u.last_name,
+            u.email,
+            tuple(sorted(g.name for g in u.groups.all())),
+        )
+        for u in User.objects.prefetch_related("groups")
+    }
+    return agencies == wanted_agencies and staff == wanted_staff and not Case.objects.exists()
+
+
+def cast_ensure() -> None:
+    """Build the cast unless the database already holds it; anything else found there
+    (an older cast, a run stopped inside a transactional test) is flushed first."""
+    if _cast_is_all_there_is():
+        return
+    if Agency.objects.exists() or User.objects.exists() or Case.objects.exists():
+        call_command("flush", interactive=False, verbosity=0)
+    cast_build()
+
+
+_DB_BLOCKER = pytest.StashKey[object]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """The test database, with the cast in it: built once per database (each xdist
+    worker has its own), kept by --reuse-db. Each test runs in a transaction rolled
+    back on top of it."""
+    request.config.stash[_DB_BLOCKER] = django_db_blocker
+    with django_db_blocker.unblock():
+        cast_ensure()
+
+
+def _is_transactional(item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return True
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    transaction = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+    return bool(transaction or marker.kwargs.get("reset_sequences"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, real worker) ends with a flush of every
+    table, the cast's too: put the cast back for the tests that follow."""
+    try:
+        return (yield)
+    finally:
+        blocker = item.config.stash.get(_DB_BLOCKER, None)
+        if blocker is not None and _is_transactional(item):
+            with blocker.unblock():
+                cast_ensure()
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return cast_load()
 
 
 @pytest.fixture
