@@ -244,6 +244,13 @@ def register(cast):
     return _register
 
 
+@pytest.fixture
+def case(register):
+    """A case of agency A, registered by its social worker with the factory's person
+    (Bishkek, Chui st. 12, left in 2014): untriaged, so its first review is due in 14 days."""
+    return register()
+
+
 def verify_second_factor(client: Client, user) -> None:
     """Give the client's session a verified second factor, as django-otp's login does
     after a correct code: the user gets a TOTP device, the session its id."""
@@ -274,6 +281,19 @@ def post_code(client: Client, code: str, *, step: str = "token", **extra):
     from django.urls import reverse
 
     return client.post(reverse("login"), {SIGN_IN_STEP: step, f"{step}-otp_token": code}, **extra)
+
+
+# Every request of a signed-in user pays these; each list test adds its own.
+SESSION_QUERIES = [
+    "session row",
+    "user row",
+    "second factor (config/security.py): the session's verified device, or the user's roles",
+    "user's own model permissions (role checks)",
+    "user's group model permissions (role checks)",
+    "savepoint around the session refresh (idle timeout counts from the last request)",
+    "session refresh",
+    "release savepoint",
+]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from casework.models import (
 )
 from referrals.models import Role
 from referrals.services import staff_member_create
-from tests.casework.test_caseload import SESSION_QUERIES
+from tests.conftest import SESSION_QUERIES
 
 RATINGS = {
     "beliefs_attitudes": "moderate",
@@ -84,11 +84,6 @@ def grant_view(case, user) -> None:
         else ["view_case", "view_case_shared_notes"]
     )
     services.case_team_grant(cases=[case], user=user, codenames=codenames)
-
-
-@pytest.fixture
-def case(register):
-    return register()
 
 
 @pytest.fixture

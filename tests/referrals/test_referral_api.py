@@ -22,9 +22,8 @@ from referrals.models import (
     Role,
 )
 from tests.casework.helpers import flag
-from tests.casework.test_caseload import SESSION_QUERIES
-from tests.referrals.helpers import accepted, consent, draft, in_a_week, sent
-from tests.referrals.test_referral_services import to_state
+from tests.conftest import SESSION_QUERIES
+from tests.referrals.helpers import accepted, consent, draft, in_a_week, sent, to_state
 
 CASE_ENDPOINTS = {"api-case-referrals", "api-case-consents", "api-case-lead-transfer"}
 REFERRAL_ENDPOINTS = {
@@ -101,11 +100,6 @@ def snapshot() -> tuple:
         list(CaseGroupObjectPermission.objects.order_by("pk").values_list("pk", flat=True)),
         list(Flag.objects.order_by("pk").values_list("pk", "status")),
     )
-
-
-@pytest.fixture
-def case(register):
-    return register()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from referrals import services
 from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent, Role
 from referrals.views import FLAGS_PAGE_SIZE, LIST_PAGE_SIZE
 from tests.casework.helpers import flag, note, triage
-from tests.casework.test_caseload import SESSION_QUERIES
+from tests.conftest import SESSION_QUERIES
 from tests.referrals.helpers import accepted, draft, in_a_week, sent
 
 HEADER_QUERIES = [

@@ -15,11 +15,6 @@ CONTACT = {
 }
 
 
-@pytest.fixture
-def case(register):
-    return register()
-
-
 def test_case_worker_adds_a_contact_through_the_page(cast, client_of, case):
     response = client_of(cast.social_worker).post(
         reverse("returnees:family_contact_new", args=[case.pk]),
