@@ -4,6 +4,7 @@ agency A (Bishkek social services) works the cases; agency B (Osh social
 services) is the outsider's agency and must see nothing of A's cases.
 """
 
+import datetime
 import os
 from dataclasses import dataclass
 
@@ -11,12 +12,19 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
-from casework.models import Case
+from casework import services as casework
+from casework.models import Case, FollowUp
+from casework.reports.services import export_record
+from casework.reports.tasks import run_export
+from referrals import services as referrals
 from referrals.models import Agency, AgencyKind, Role
 from referrals.services import agency_create, staff_member_create
-from returnees.services import returnee_register
+from returnees.services import family_contact_add, returnee_register
+from tests.casework.helpers import flag, note, triage
 from tests.factories import PersonDetailsFactory
 
 User = get_user_model()
@@ -226,22 +234,143 @@ def cast(db) -> Cast:
     return cast_load()
 
 
+def register_case(
+    cast, actor=None, agency=None, acknowledge_duplicates=True, parent_case=None, **person
+):
+    """Register a returnee through the real service; defaults to agency A's social worker."""
+    actor = actor or cast.social_worker
+    return returnee_register(
+        actor=actor,
+        person=PersonDetailsFactory(**person),
+        lead_agency=agency or cast.agency_a,
+        assigned_worker=actor,
+        parent_case=parent_case,
+        acknowledge_duplicates=acknowledge_duplicates,
+    )
+
+
 @pytest.fixture
 def register(cast):
-    """Register a returnee through the real service; defaults to agency A's social worker."""
+    """register_case for this test's cast: `register(**person)` returns the new case."""
 
-    def _register(actor=None, agency=None, acknowledge_duplicates=True, parent_case=None, **person):
-        actor = actor or cast.social_worker
-        return returnee_register(
-            actor=actor,
-            person=PersonDetailsFactory(**person),
-            lead_agency=agency or cast.agency_a,
-            assigned_worker=actor,
-            parent_case=parent_case,
-            acknowledge_duplicates=acknowledge_duplicates,
-        )
+    def _register(**kwargs):
+        return register_case(cast, **kwargs)
 
     return _register
+
+
+def world_build(cast: Cast) -> dict[str, int]:
+    """One case of agency A with one of everything, seen by each kind of relationship;
+    returns the ids of its parts by the names the URLs take them as."""
+    referrals.agency_set_jurisdiction(
+        actor=cast.administrator, agency=cast.police_agency, regions=["bishkek"]
+    )
+    case = register_case(cast, region="bishkek")
+    triage(cast.social_worker, case, "unsettled")  # in police jurisdiction from now on
+    pending = triage(cast.social_worker, case, "violent")
+    goal = casework.goal_add(
+        actor=cast.social_worker,
+        case=case,
+        domain="housing",
+        description="Flat",
+        owner_agency=cast.agency_a,
+        target_date=None,
+    )
+    written = note(cast.social_worker, case, "all_agencies")
+    raised = flag(cast.social_worker, case)
+    episode = casework.custody_start(
+        actor=cast.social_worker,
+        case=case,
+        facility="SIZO-1",
+        started_on=timezone.localdate() - datetime.timedelta(days=2),
+        segregated=True,
+    )
+    followup = FollowUp.objects.create(case=case, months=6, due_on=timezone.localdate())
+    contact = family_contact_add(
+        actor=cast.social_worker,
+        case=case,
+        name="Гульнара",
+        relationship="mother",
+        warning_channel=True,
+    )
+    for service in ("job_placement", "vocational_training"):
+        referrals.consent_record(
+            actor=cast.social_worker,
+            case=case,
+            agency=cast.employer,
+            purpose=service,
+            scope=["identity", "shared_notes"],
+            decision="given",
+            given_by="person",
+        )
+
+    def referral(service):
+        return referrals.referral_create(
+            actor=cast.social_worker,
+            case=case,
+            to_agency=cast.employer,
+            service_type=service,
+            reason="Work.",
+            response_deadline=timezone.localdate() + datetime.timedelta(days=5),
+            share_scope=["identity", "shared_notes"],
+        )
+
+    accepted = referral("job_placement")
+    referrals.referral_send(actor=cast.social_worker, referral=accepted)
+    referrals.referral_accept(actor=cast.partner, referral=accepted)
+    sent = referral("vocational_training")
+    referrals.referral_send(actor=cast.social_worker, referral=sent)
+    draft = referral("job_placement")
+    agency_c = referrals.agency_create(
+        actor=None, name="Chuy Social Services", kind=AgencyKind.SOCIAL_SERVICES, region="chuy"
+    )
+    referrals.staff_member_create(
+        actor=None,
+        username="chuy.pm",
+        password=None,
+        password_hash="!",
+        role=Role.PROGRAM_MANAGER,
+        agencies=[agency_c],
+    )
+    transfer = referrals.lead_transfer_offer(
+        actor=cast.program_manager, case=case, to_agency=agency_c
+    )
+    exported = export_record(
+        actor=cast.program_manager,
+        format="csv",
+        identified=False,
+        purpose="",
+        filter_params={},
+        row_count=1,
+        background=True,
+    )
+    run_export(exported.pk)  # as the worker would, after commit
+    return {
+        "case_id": case.pk,
+        "assessment_id": pending.pk,
+        "goal_id": goal.pk,
+        "note_id": written.pk,
+        "flag_id": raised.pk,
+        "episode_id": episode.pk,
+        "followup_id": followup.pk,
+        "contact_id": contact.pk,
+        "referral_id": accepted.pk,
+        "sent_id": sent.pk,
+        "draft_id": draft.pk,
+        "transfer_id": transfer.pk,
+        "export_id": exported.pk,
+    }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The world of world_build, built once for the module that asks for it, in a
+    transaction rolled back when the module is done. Each test runs in a savepoint
+    inside it (pytest-django's rolled-back test transaction), and the tests roll back
+    each request too, so every role meets the same world."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield world_build(cast_load())
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
