@@ -258,3 +258,13 @@ def request_as(cast, client, client_of, role, name, method, url):
     except Rollback:
         pass
     return response
+
+
+def in_matrix(name: str, role: str, status: int, method: str | None = None) -> bool:
+    """Whether the matrix asserts this cell exactly: `role` gets `status` from `name`.
+    A page refuses before it looks at the method, so any method is the same cell; an API
+    operation is another cell per method, so pass `method` for those."""
+    row = MATRIX.get(name)
+    if row is None or (method is not None and row[0] != method):
+        return False
+    return row[1].get(role, "login") == status

@@ -15,10 +15,8 @@ def abdullaev(register):
     return register(given_name="Тимур", family_name="Абдуллаев")
 
 
-def test_outsider_gets_404_for_the_case_page_and_api(cast, client_of, case):
-    client = client_of(cast.outsider)
-    assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 404
-    assert client.get(reverse("api-case-detail", args=[case.pk])).status_code == 404
+# The outsider's 404 and the auditor's 403 on the case page, the case API and the
+# caseload are cells of the access matrix (tests/test_access_matrix.py).
 
 
 def test_missing_and_forbidden_cases_look_the_same(cast, client_of, case):
@@ -68,13 +66,6 @@ def test_other_roles_without_a_relationship_get_404(cast, client_of, case, who):
     client = client_of(getattr(cast, who))
     assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 404
     assert client.get(reverse("api-case-detail", args=[case.pk])).status_code == 404
-
-
-def test_auditor_role_is_refused_case_pages(cast, client_of, case):
-    client = client_of(cast.auditor)
-    assert client.get(reverse("casework:caseload")).status_code == 403
-    assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 403
-    assert client.get(reverse("api-case-list")).status_code == 403
 
 
 def test_global_model_permission_never_widens_object_access(cast, case):
