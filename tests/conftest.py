@@ -7,6 +7,7 @@ services) is the outsider's agency and must see nothing of A's cases.
 import datetime
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -29,8 +30,27 @@ from tests.factories import PersonDetailsFactory
 
 User = get_user_model()
 PASSWORD = "correct-horse-battery"
-# Overridable so two checkouts can run their suites side by side.
-TEST_BROKER = os.environ.get("HOMEWARD_TEST_BROKER", "redis://127.0.0.1:6379/14")
+# pytest-xdist names its workers gw0, gw1, …; empty when the run has no workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _broker_of_this_worker(base: str) -> str:
+    """Worker gwN uses the Redis database N above the run's (HOMEWARD_TEST_BROKER)."""
+    url = urlsplit(base)
+    number = int(url.path.strip("/") or 0) + int(WORKER.removeprefix("gw") or 0)
+    if number > 15:
+        raise pytest.UsageError(
+            f"Worker {WORKER} would use Redis database {number}; Redis has 0-15. "
+            "Give HOMEWARD_TEST_BROKER a lower database or run fewer workers."
+        )
+    return urlunsplit(url._replace(path=f"/{number}"))
+
+
+# Overridable so two checkouts can run their suites side by side; each xdist worker
+# takes its own database from there, so only its own worker ever reads its queue.
+TEST_BROKER = _broker_of_this_worker(
+    os.environ.get("HOMEWARD_TEST_BROKER", "redis://127.0.0.1:6379/14")
+)
 
 
 def pytest_configure(config):
@@ -53,10 +73,36 @@ def pytest_configure(config):
     import tempfile
     from pathlib import Path
 
-    settings.EXPORT_DIR = Path(tempfile.mkdtemp(prefix="homeward-exports-"))
+    settings.EXPORT_DIR = Path(tempfile.mkdtemp(prefix=f"homeward-exports-{WORKER}-"))
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
     _allow_flushing_the_audit_trail()
+
+
+# The pages the browser tests checked with axe-core (tests/browser/conftest.py), listed
+# at the end of the run. Under pytest-xdist each worker hands its list to the controller,
+# which prints them all (this conftest is the one the controller loads).
+CHECKED_PAGES: list[str] = []
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["checked_pages"] = CHECKED_PAGES
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    CHECKED_PAGES.extend(getattr(node, "workeroutput", {}).get("checked_pages", []))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if CHECKED_PAGES:
+        terminalreporter.write_sep(
+            "-", f"axe-core: {len(CHECKED_PAGES)} pages without serious or critical violations"
+        )
+        for name in CHECKED_PAGES:
+            terminalreporter.write_line(f"  {name}")
 
 
 def _allow_flushing_the_audit_trail():
