@@ -15,11 +15,12 @@ CHROMIUM ?= /usr/bin/chromium
 export DATABASE_URL ?= postgres://$(DB_HOST):5432/$(DB_NAME)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint bench install install-dev db browser messages clean backup restore
+.PHONY: help run test test-fast lint bench install install-dev db browser messages clean backup restore
 
 help:
 	@echo "make run    install, create and migrate the database, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   lint and run the whole test suite against Postgres, Redis and Chromium"
+	@echo "make test-fast  the same without the browser tests and with a light API fuzz"
 	@echo "make lint   ruff, and lint-imports: apps depend one way (docs/architecture.md)"
 	@echo "make messages  compile the Russian and Kyrgyz catalogues"
 	@echo "make bench  seed 100,000 returnees into their own database and print timings"
@@ -89,8 +90,19 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test database,
+# Redis database and export directory (tests/conftest.py). worksteal hands each worker a
+# contiguous run of the suite, so a module's tests stay together and its shared `world`
+# is built once, and moves tests from the end of one worker's run to an idle one.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
+
 test: install-dev browser lint messages
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
+
+# The inner loop: everything but the browser journeys, the API fuzzed lightly.
+test-fast: install-dev lint messages
+	HOMEWARD_FUZZ_EXAMPLES=$${HOMEWARD_FUZZ_EXAMPLES:-3} $(BIN)/pytest $(PYTEST_PARALLEL) -m "not browser"
 
 bench: install-dev
 	$(BIN)/python -m tests.bench

@@ -24,10 +24,6 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests import test_access_matrix as matrix
-
-world = matrix.world
-
 FUZZ_EXAMPLES = int(os.environ.get("HOMEWARD_FUZZ_EXAMPLES", "20"))
 
 # The schema as /api/schema/ serves it (same generator), read once at collection.

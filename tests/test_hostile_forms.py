@@ -19,11 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.forms import DuplicateCheckForm
-from tests import test_access_matrix as matrix
 from tests.conftest import SIGN_IN_STEP
-from tests.test_access_matrix import MATRIX, OK, URL_KWARGS
-
-world = matrix.world
+from tests.matrix import MATRIX, OK, URL_KWARGS
 
 HOSTILE = {
     "over-long text": "x" * 100_000,

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHECKED_PAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 JOURNEYS = ROOT / "test-artifacts" / "journeys"
@@ -146,7 +148,6 @@ def authenticator_code(device) -> str:
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING_IMPACTS = {"serious", "critical"}
 STRICT = {"heading-order", "page-has-heading-one", "landmark-one-main", "region", "label"}
-CHECKED_PAGES: list[str] = []
 
 
 def check_accessibility(page, name: str) -> None:
@@ -240,12 +241,3 @@ def journey(page, request):
             check_accessibility(page, f"{name}/{step}")
 
     return Journey()
-
-
-def pytest_terminal_summary(terminalreporter):
-    if CHECKED_PAGES:
-        terminalreporter.write_sep(
-            "-", f"axe-core: {len(CHECKED_PAGES)} pages without serious or critical violations"
-        )
-        for name in CHECKED_PAGES:
-            terminalreporter.write_line(f"  {name}")

@@ -21,6 +21,16 @@ HIGH = dict.fromkeys(
 LOW = dict.fromkeys(HIGH, "low")
 
 
+def make_cases(register, n, **person):
+    return [register(**person) for _ in range(n)]
+
+
+def at(days: int, hour: int = 10) -> datetime.datetime:
+    """A moment `days` from today, at `hour` local time."""
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
 def triage(actor, case, category, ratings=None, rationale="Seen at home; family interviewed."):
     return services.triage_assess(
         actor=actor,

@@ -94,31 +94,9 @@ def test_every_casework_page_is_listed():
     assert names == set(PAGES)
 
 
-@pytest.mark.parametrize(
-    ("name", "method"), [(name, method) for name, methods in PAGES.items() for method in methods]
-)
-def test_outsider_gets_404_on_every_case_page(cast, client_of, world, name, method):
-    # The outsider agency's manager holds every role permission a case page asks for.
-    client = client_of(cast.outsider_manager)
-    response = getattr(client, method.lower())(url(name, world), {"comment": "x", "text": "x"})
-    assert response.status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("name", "method"), [(name, method) for name, methods in PAGES.items() for method in methods]
-)
-def test_auditor_role_is_refused_every_case_page(cast, client_of, world, name, method):
-    response = getattr(client_of(cast.auditor), method.lower())(url(name, world))
-    assert response.status_code == 403
-
-
-@pytest.mark.parametrize(
-    "name", ["triage_new", "pathway_set", "goal_new", "note_new", "review_new", "case_close"]
-)
-def test_police_liaison_cannot_work_the_case(cast, client_of, world, grant_view, name):
-    grant_view(cast.police_liaison, Case.objects.get(pk=world["case_id"]))
-    response = client_of(cast.police_liaison).get(url(name, world))
-    assert response.status_code in (403, 404)
+# The outsider's 404, the auditor's 403 and the police liaison's refusal on every case
+# page are cells of the access matrix (tests/matrix.py, tests/test_access_matrix.py): a
+# page refuses before it reads the method or the form.
 
 
 @pytest.mark.parametrize(

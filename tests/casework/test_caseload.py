@@ -4,25 +4,11 @@ import pytest
 from django.urls import reverse
 
 from casework.views import CASELOAD_PAGE_SIZE
+from tests.casework.helpers import make_cases
+from tests.conftest import SESSION_QUERIES
 
 CASELOAD = reverse("casework:caseload")
 CASE_LIST_API = reverse("api-case-list")
-
-# Every request of a signed-in user pays these; each list test adds its own.
-SESSION_QUERIES = [
-    "session row",
-    "user row",
-    "second factor (config/security.py): the session's verified device, or the user's roles",
-    "user's own model permissions (role checks)",
-    "user's group model permissions (role checks)",
-    "savepoint around the session refresh (idle timeout counts from the last request)",
-    "session refresh",
-    "release savepoint",
-]
-
-
-def make_cases(register, n, **person):
-    return [register(**person) for _ in range(n)]
 
 
 @pytest.mark.parametrize("rows", [5, 50])

@@ -22,7 +22,8 @@ from casework.models import (
     TriageAssessment,
     TriageDecision,
 )
-from tests.casework.test_caseload import SESSION_QUERIES
+from tests.conftest import SESSION_QUERIES
+from tests.matrix import MATRIX
 
 RATINGS = {
     "beliefs_attitudes": "moderate",
@@ -84,11 +85,6 @@ def grant_view(case, user) -> None:
         else ["view_case", "view_case_shared_notes"]
     )
     services.case_team_grant(cases=[case], user=user, codenames=codenames)
-
-
-@pytest.fixture
-def case(register):
-    return register()
 
 
 @pytest.fixture
@@ -265,7 +261,7 @@ def test_every_endpoint_is_covered_by_these_lists():
     from casework.api_urls import urlpatterns
     from reports.api_urls import urlpatterns as reports
 
-    # The report endpoints are not case endpoints: tests/casework/reports covers them.
+    # The report endpoints are not case endpoints: tests/reports covers them.
     named = {p.name for p in urlpatterns} - {"api-case-list", "api-case-detail"}
     named -= {p.name for p in reports}
     assert named == {name for _method, name in ENDPOINT_NAMES}
@@ -706,7 +702,13 @@ def test_case_detail_shows_each_reader_their_part(
 # --- Who may not ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "name"), ENDPOINT_NAMES)
+# The access matrix (tests/matrix.py) sends one method to each URL and asserts the
+# outsider's 404, the auditor's 403 and the anonymous refusal there; the operations it
+# does not send are refused here, with a valid body, and change nothing.
+NOT_IN_THE_MATRIX = [(method, name) for method, name in ENDPOINT_NAMES if MATRIX[name][0] != method]
+
+
+@pytest.mark.parametrize(("method", "name"), NOT_IN_THE_MATRIX)
 # The outsider manager holds every role permission, so only object access can refuse them.
 @pytest.mark.parametrize("who", ["outsider", "outsider_manager"])
 def test_outsider_gets_404_on_every_endpoint(cast, client_of, worked_case, method, name, who):
@@ -716,11 +718,7 @@ def test_outsider_gets_404_on_every_endpoint(cast, client_of, worked_case, metho
 
     response = send(client_of(user), method, path, body)
 
-    if who == "outsider" and name == "api-case-triage-decision":
-        # A social worker's role may not decide triage at all: refused before any lookup.
-        assert response.status_code == 403
-    else:
-        assert response.status_code == 404, response.content
+    assert response.status_code == 404, response.content
     assert snapshot(worked_case["case"]) == before
 
 
@@ -760,7 +758,7 @@ def test_every_endpoint_works_for_the_team_and_a_missing_case_is_404(
     assert missing.status_code == 404
 
 
-@pytest.mark.parametrize(("method", "name"), ENDPOINT_NAMES)
+@pytest.mark.parametrize(("method", "name"), NOT_IN_THE_MATRIX)
 def test_auditor_role_is_refused_every_endpoint(cast, client_of, worked_case, method, name):
     path, body = endpoint(worked_case, cast, method, name)
     before = snapshot(worked_case["case"])
@@ -772,7 +770,6 @@ def test_auditor_role_is_refused_every_endpoint(cast, client_of, worked_case, me
 def test_anonymous_is_refused(client, worked_case, cast):
     path, body = endpoint(worked_case, cast, "post", "api-case-notes")
     assert send(client, "post", path, body).status_code in (401, 403)
-    assert send(client, "get", path).status_code in (401, 403)
 
 
 def test_sub_objects_of_another_case_are_404(cast, client_of, case, register):

@@ -12,7 +12,7 @@ from django.db import connection
 
 from config.celery import app
 from notifications.models import Notification
-from tests.casework.test_reminders import at
+from tests.casework.helpers import at
 from tests.conftest import TEST_BROKER
 
 ROOT = Path(__file__).resolve().parents[2]

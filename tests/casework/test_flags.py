@@ -9,11 +9,6 @@ from notifications.models import Notification
 from tests.casework.helpers import flag
 
 
-@pytest.fixture
-def case(register):
-    return register()
-
-
 def test_flag_lifecycle_is_recorded(cast, case):
     raised = flag(cast.social_worker, case)
     services.flag_acknowledge(actor=cast.colleague, flag=raised)

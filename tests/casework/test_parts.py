@@ -37,13 +37,6 @@ def _refer(cast, case, agency, receiver, scope):
     referrals.referral_accept(actor=receiver, referral=referral)
 
 
-@pytest.fixture
-def case(register):
-    return register(
-        region="bishkek", address="Chui st. 12", departure_date=datetime.date(2014, 5, 1)
-    )
-
-
 def test_police_get_no_return_or_legal_details_from_the_case_api(cast, client_of, case):
     agency_set_jurisdiction(
         actor=cast.administrator, agency=cast.police_agency, regions=["bishkek"]

@@ -15,15 +15,9 @@ from notifications.digest import weekly_digest
 from notifications.models import EmailPreference, Notification, NotificationKind, SweepRun
 from notifications.sweep import sweep
 from notifications.tasks import send_notification_emails
-from tests.casework.helpers import flag, triage
+from tests.casework.helpers import at, flag, triage
 
 DAY = datetime.timedelta(days=1)
-
-
-def at(days: int, hour: int = 10) -> datetime.datetime:
-    """A moment `days` from today, at `hour` local time."""
-    day = timezone.localdate() + datetime.timedelta(days=days)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
 def kinds(**filters):
@@ -41,12 +35,6 @@ def digests():
             "recipient__username", "kind", "due_on"
         )
     )
-
-
-@pytest.fixture
-def case(register):
-    """An untriaged case: its first review is due in 14 days."""
-    return register()
 
 
 def test_worker_is_reminded_three_days_before_on_the_day_and_once_overdue(cast, case):

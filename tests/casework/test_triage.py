@@ -9,11 +9,6 @@ from casework.services import pending_assessment
 from tests.casework.helpers import HIGH, LOW, triage
 
 
-@pytest.fixture
-def case(register):
-    return register()
-
-
 def test_first_non_violent_triage_takes_effect_at_once(cast, case):
     triage(cast.social_worker, case, "non_violent")
     case.refresh_from_db()

@@ -4,16 +4,10 @@ why, an API client a 400 whose detail says so; nothing is saved either way."""
 
 import json
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from casework.models import Note
-
-
-@pytest.fixture
-def case(register):
-    return register()
 
 
 def over_the_size_limit() -> str:

@@ -7,10 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests import test_access_matrix as matrix
-from tests.test_access_matrix import MATRIX, URL_KWARGS, request_as
-
-world = matrix.world  # the access matrix's world: one case with one of everything
+from tests.matrix import MATRIX, URL_KWARGS, request_as
 
 ROOT = Path(settings.BASE_DIR)
 EXPECTED_CSP = {

@@ -15,11 +15,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
-from tests import test_access_matrix as matrix
 from tests.conftest import PASSWORD, post_code, post_password
-from tests.test_access_matrix import MATRIX, URL_KWARGS, request_as
-
-world = matrix.world
+from tests.matrix import MATRIX, URL_KWARGS, request_as
 
 # What an unverified session may still reach: signing in and out, enrolment,
 # and choosing the language those pages are read in.

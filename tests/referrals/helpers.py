@@ -8,7 +8,7 @@ from casework import services as casework
 from casework.access import cases_for_user
 from casework.grants import sync_police_grants
 from referrals import services
-from referrals.models import SCOPE_PERMISSIONS
+from referrals.models import SCOPE_PERMISSIONS, Referral
 from tests.casework.helpers import triage
 
 ALL_CODENAMES = ["change_case", *SCOPE_PERMISSIONS.values()]
@@ -54,6 +54,31 @@ def sent(cast, case, to_agency=None, service_type="job_placement", scope=("ident
 def accepted(cast, case, to_agency=None, by=None, **kwargs):
     referral = sent(cast, case, to_agency=to_agency, **kwargs)
     return services.referral_accept(actor=by or cast.partner, referral=referral)
+
+
+def to_state(cast, case, status) -> Referral:
+    """A referral to the employer, driven through the services to `status`."""
+    if status == "draft":
+        consent(cast, case)
+        return draft(cast, case)
+    if status in ("sent", "declined", "revoked"):
+        referral = sent(cast, case)
+        if status == "declined":
+            services.referral_decline(actor=cast.partner, referral=referral, reason="No places.")
+        if status == "revoked":
+            services.referral_revoke(actor=cast.program_manager, referral=referral, reason="Moved.")
+        return referral
+    if status == "cancelled":
+        referral = draft(cast, case)
+        return services.referral_cancel(actor=cast.social_worker, referral=referral, reason="Dup.")
+    referral = accepted(cast, case)
+    if status == "in_progress":
+        services.referral_progress(
+            actor=cast.partner, referral=referral, note="First week went well."
+        )
+    if status == "completed":
+        services.referral_complete(actor=cast.partner, referral=referral, outcome="Hired.")
+    return Referral.objects.get(pk=referral.pk)
 
 
 def visible_codenames(user, case) -> set[str]:

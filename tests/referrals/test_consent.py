@@ -12,11 +12,6 @@ from tests.referrals.helpers import accepted, consent, draft, visible_codenames
 
 
 @pytest.fixture
-def case(register):
-    return register()
-
-
-@pytest.fixture
 def child(register):
     today = timezone.localdate()
     return register(birth_date=today.replace(year=today.year - 12), departure_date=None)

@@ -35,11 +35,6 @@ POLICE = {"view_case", "view_case_triage"}
 
 
 @pytest.fixture
-def case(register):
-    return register()
-
-
-@pytest.fixture
 def admin(cast):
     return cast.administrator
 

@@ -12,38 +12,7 @@ from casework.services import ConcurrentEdit, case_close
 from referrals import services
 from referrals.models import Referral, ReferralEvent
 from referrals.selectors import referral_events_of_case
-from tests.referrals.helpers import accepted, consent, draft, sent
-
-
-@pytest.fixture
-def case(register):
-    return register()
-
-
-def to_state(cast, case, status) -> Referral:
-    """A referral to the employer, driven through the services to `status`."""
-    if status == "draft":
-        consent(cast, case)
-        return draft(cast, case)
-    if status in ("sent", "declined", "revoked"):
-        referral = sent(cast, case)
-        if status == "declined":
-            services.referral_decline(actor=cast.partner, referral=referral, reason="No places.")
-        if status == "revoked":
-            services.referral_revoke(actor=cast.program_manager, referral=referral, reason="Moved.")
-        return referral
-    if status == "cancelled":
-        referral = draft(cast, case)
-        return services.referral_cancel(actor=cast.social_worker, referral=referral, reason="Dup.")
-    referral = accepted(cast, case)
-    if status == "in_progress":
-        services.referral_progress(
-            actor=cast.partner, referral=referral, note="First week went well."
-        )
-    if status == "completed":
-        services.referral_complete(actor=cast.partner, referral=referral, outcome="Hired.")
-    return Referral.objects.get(pk=referral.pk)
-
+from tests.referrals.helpers import accepted, consent, draft, sent, to_state
 
 # Each action done by the side allowed to do it.
 ACTIONS = {

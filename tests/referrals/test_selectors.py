@@ -22,11 +22,6 @@ from tests.referrals.helpers import accepted, consent, draft, sent
 
 
 @pytest.fixture
-def case(register):
-    return register()
-
-
-@pytest.fixture
 def bishkek_police(cast, django_user_model):
     admin = cast.administrator
     agency_set_jurisdiction(actor=admin, agency=cast.police_agency, regions=["bishkek"])

@@ -4,7 +4,8 @@ not growing with the number of cases."""
 import pytest
 from django.urls import reverse
 
-from tests.casework.test_caseload import SESSION_QUERIES, make_cases
+from tests.casework.helpers import make_cases
+from tests.conftest import SESSION_QUERIES
 
 AGGREGATE_QUERIES = [
     "tiles: one COUNT … FILTER per tile over the visible, filtered cases",

@@ -15,11 +15,6 @@ CONTACT = {
 }
 
 
-@pytest.fixture
-def case(register):
-    return register()
-
-
 def test_case_worker_adds_a_contact_through_the_page(cast, client_of, case):
     response = client_of(cast.social_worker).post(
         reverse("intake:family_contact_new", args=[case.pk]),
@@ -83,27 +78,8 @@ def test_only_the_case_team_sees_family_contacts(cast, client_of, case, grant_vi
     )
 
 
-@pytest.mark.parametrize("who", ["outsider", "outsider_manager"])
-def test_outsider_gets_404(cast, client_of, case, who):
-    contact = family_contact_add(actor=cast.social_worker, case=case, **CONTACT)
-    client = client_of(getattr(cast, who))
-    assert client.get(reverse("intake:family_contact_new", args=[case.pk])).status_code == 404
-    assert (
-        client.post(reverse("intake:family_contact_delete", args=[case.pk, contact.pk])).status_code
-        == 404
-    )
-    assert client.get(reverse("api-case-family-contacts", args=[case.pk])).status_code == 404
-    assert (
-        client.delete(reverse("api-case-family-contact", args=[case.pk, contact.pk])).status_code
-        == 404
-    )
-    assert FamilyContact.objects.count() == 1
-
-
-def test_auditor_is_refused(cast, client_of, case):
-    client = client_of(cast.auditor)
-    assert client.get(reverse("intake:family_contact_new", args=[case.pk])).status_code == 403
-    assert client.get(reverse("api-case-family-contacts", args=[case.pk])).status_code == 403
+# The outsider's 404 and the auditor's 403 on the contact pages and endpoints are cells
+# of the access matrix (tests/matrix.py).
 
 
 def test_a_contact_name_with_a_hidden_direction_mark_is_a_form_error(cast, client_of, case):

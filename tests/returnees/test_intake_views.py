@@ -191,14 +191,5 @@ def test_duplicate_check_tolerates_partial_and_junk_input(cast, client_of):
         assert b"possible" not in response.content.lower()
 
 
-@pytest.mark.parametrize("role", ["police_liaison", "partner", "auditor"])
-def test_roles_without_intake_are_refused(cast, client_of, role):
-    client = client_of(getattr(cast, role))
-    assert client.get(INTAKE).status_code == 403
-    assert client.post(CHECK, {"given_name": "Timur"}).status_code == 403
-
-
-def test_anonymous_is_sent_to_login(client):
-    response = client.get(INTAKE)
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+# The refusal of the police liaison, the partner and the auditor, and the anonymous
+# visitor's way to sign in, are cells of the access matrix (tests/matrix.py).

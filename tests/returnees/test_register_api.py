@@ -194,14 +194,5 @@ def test_duplicate_is_reported_without_details_of_other_agencies(cast, client_of
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("role", ["police_liaison", "partner", "auditor"])
-def test_roles_without_intake_are_refused(cast, client_of, role):
-    response = client_of(getattr(cast, role)).post(
-        URL, intake_json(), content_type="application/json"
-    )
-    assert response.status_code == 403
-
-
-def test_anonymous_is_refused(client, db):
-    response = client.post(URL, intake_json(), content_type="application/json")
-    assert response.status_code in (401, 403)
+# The refusal of the police liaison, the partner, the auditor and the anonymous caller
+# are cells of the access matrix (tests/matrix.py).
