@@ -285,8 +285,8 @@ SPECTACULAR_SETTINGS = {
                 "ReviewOutcome",
             ],
             "casework.selectors": ["TimelineKind"],
+            "agencies.models": ["AgencyKind"],
             "referrals.models": [
-                "AgencyKind",
                 "ServiceType",
                 "ShareScope",
                 "ReferralStatus",

@@ -13,6 +13,7 @@ from casework import services
 from casework.models import FollowUp
 from notifications.digest import weekly_digest
 from notifications.models import EmailPreference, Notification, NotificationKind, SweepRun
+from notifications.services import email_preferences_set
 from notifications.sweep import sweep
 from notifications.tasks import send_notification_emails
 from tests.casework.helpers import at, flag, triage
@@ -160,7 +161,7 @@ def test_digest_keeps_an_urgent_case_that_also_has_an_old_resolved_flag(cast, re
 def test_emails_follow_preferences_and_in_app_is_always_on(
     cast, case, django_capture_on_commit_callbacks
 ):
-    services.email_preferences_set(actor=cast.social_worker, enabled={"review_due": False})
+    email_preferences_set(actor=cast.social_worker, enabled={"review_due": False})
     with django_capture_on_commit_callbacks(execute=True):
         sweep(now=at(11))  # upcoming: emailed
         sweep(now=at(14))  # due: muted
@@ -195,7 +196,7 @@ def test_preferences_page_saves_the_ticked_kinds_and_all_unticked_means_no_email
 
 
 def test_preferences_page_refuses_an_unknown_kind_and_saves_nothing(cast, client_of):
-    services.email_preferences_set(actor=cast.social_worker, enabled={"review_due": False})
+    email_preferences_set(actor=cast.social_worker, enabled={"review_due": False})
     before = sorted(EmailPreference.objects.values_list("user", "kind", "send_email"))
     http = client_of(cast.social_worker)
     for unknown in (["no_such_kind"], ["urgent_flag", "no_such_kind"]):

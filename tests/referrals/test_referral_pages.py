@@ -142,7 +142,7 @@ def test_transfer_pages_render_for_the_receiving_manager(
 
 @pytest.mark.parametrize("name", list(LIST_PAGES))
 def test_list_pages_render_for_their_role(cast, client_of, name):
-    response = client_of(getattr(cast, LIST_PAGES[name])).get(reverse(f"referrals:{name}"))
+    response = client_of(getattr(cast, LIST_PAGES[name])).get(page_url(name, None))
     assert response.status_code == 200
 
 
