@@ -37,8 +37,8 @@ def test_police_liaison(cast, page, login, register, journey):
     expect(page.locator("html")).to_have_attribute("lang", journey.language)
 
     # The main navigation, by keyboard.
-    tab_to(page, "nav a[href='/referrals/flags/']")
-    assert_focus_visible(page, "nav a[href='/referrals/flags/']")
+    tab_to(page, "nav a[href='/cases/flags/']")
+    assert_focus_visible(page, "nav a[href='/cases/flags/']")
     page.keyboard.press("Enter")
     row = page.locator(f"table.flags-board tr[data-flag='{raised.pk}']")
     expect(row).to_have_attribute("data-status", "open")
@@ -49,7 +49,7 @@ def test_police_liaison(cast, page, login, register, journey):
     tab_to(page, acknowledge)
     assert_focus_visible(page, acknowledge)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/referrals/flags/$"))
+    expect(page).to_have_url(re.compile(r"/cases/flags/$"))
     expect(row).to_have_attribute("data-status", "acknowledged")
     expect(page.locator(".messages")).to_be_visible()
     journey.step("flag-acknowledged")

@@ -48,8 +48,8 @@ def test_police_liaison_enrols_at_first_sign_in_and_reaches_the_flags_board(cast
     page.get_by_role("link", name="Make recovery codes").click()
     page.get_by_role("button", name="Make new recovery codes").click()
     expect(page.locator("ul.codes li")).to_have_count(10)
-    page.goto("/referrals/flags/")
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto("/cases/flags/")
+    expect(page.get_by_role("heading", level=1, name="Flags board")).to_be_visible()
     assert not violations, violations
 
 
