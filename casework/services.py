@@ -254,6 +254,7 @@ def triage_assess(
             recipients=_program_managers(case).exclude(pk=actor.pk),
             kind=NotificationKind.TRIAGE_PENDING,
             case=case,
+            key=f"triage:{assessment.pk}",
         )
     else:
         _apply_triage(case, assessment)
@@ -559,7 +560,11 @@ def flag_raise(
             recipients.setdefault(case.assigned_worker_id, case.assigned_worker)
         recipients.pop(actor.pk, None)
         notify(
-            recipients=recipients.values(), kind=NotificationKind.URGENT_FLAG, case=case, flag=flag
+            recipients=recipients.values(),
+            kind=NotificationKind.URGENT_FLAG,
+            case=case,
+            flag=flag,
+            key=f"flag:{flag.pk}",
         )
     logger.info(
         "flag raised case_id=%s flag_id=%s severity=%s actor_id=%s",

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "notifications",
     "casework",
     "referrals",
+    "tasks",
+    "documents",
     "intake",
     "reports",
     "demo",

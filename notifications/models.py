@@ -21,14 +21,28 @@ class NotificationKind(models.TextChoices):
     REVIEW_ESCALATION = "review_escalation", _("Review overdue by a week")
     REFERRAL_OVERDUE = "referral_overdue", _("Referral response overdue")
     WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
+    # What happened, told once to whom it concerns (notifications.services.notify).
+    REFERRAL_RECEIVED = "referral_received", _("Referral sent to my agency")
+    REFERRAL_ACCEPTED = "referral_accepted", _("My referral accepted")
+    REFERRAL_DECLINED = "referral_declined", _("My referral declined")
+    REFERRAL_PROGRESSED = "referral_progressed", _("Progress on my referral")
+    REFERRAL_COMPLETED = "referral_completed", _("My referral completed")
+    TRANSFER_OFFERED = "transfer_offered", _("Lead transfer offered to my agency")
+    TRANSFER_ACCEPTED = "transfer_accepted", _("My lead transfer accepted")
+    TRANSFER_DECLINED = "transfer_declined", _("My lead transfer declined")
+    TRIAGE_APPROVED = "triage_approved", _("My triage approved")
+    TRIAGE_REJECTED = "triage_rejected", _("My triage refused")
+    CASE_ASSIGNED = "case_assigned", _("Case assigned to me")
+    TASK_ASSIGNED = "task_assigned", _("Task assigned to me")
+    TASK_OVERDUE = "task_overdue", _("Task overdue")
 
 
 class Notification(models.Model):
     """An in-app notification, and the email that goes with it.
 
     Its text names the case by reference, never by name. Reminders carry the due
-    date they are about; a unique key (recipient, kind, case, follow-up or
-    referral, due date) lets every sweep insert them with ON CONFLICT DO NOTHING,
+    date they are about; a unique key (recipient, kind, case, follow-up, referral
+    or task, due date) lets every sweep insert them with ON CONFLICT DO NOTHING,
     so each is created once however often or concurrently the sweep runs.
     """
 
@@ -48,6 +62,11 @@ class Notification(models.Model):
     # The referral a response reminder is about (referrals.Referral; kept as an id so
     # casework does not depend on the referrals app's tables).
     referral_id = models.BigIntegerField(null=True, blank=True)
+    # The task a task notification is about (tasks.Task, kept as an id for the same reason).
+    task_id = models.BigIntegerField(null=True, blank=True)
+    # What an event notification is about, e.g. "referral:12:accepted": the same
+    # event never notifies the same person twice (notifications.services.notify).
+    event_key = models.CharField(max_length=64, blank=True, default="", db_default="")
     due_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -80,9 +99,22 @@ class Notification(models.Model):
             ),
             models.UniqueConstraint(
                 name="notification_reminder_once",
-                fields=["recipient", "kind", "case", "followup", "referral_id", "due_on"],
+                fields=[
+                    "recipient",
+                    "kind",
+                    "case",
+                    "followup",
+                    "referral_id",
+                    "task_id",
+                    "due_on",
+                ],
                 condition=Q(due_on__isnull=False),
                 nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                name="notification_once_per_event",
+                fields=["recipient", "kind", "event_key"],
+                condition=~Q(event_key=""),
             ),
         ]
 
@@ -108,6 +140,35 @@ class Notification(models.Model):
                 "A referral from case %(reference)s has no response since %(due)s"
             ),
             NotificationKind.WEEKLY_DIGEST: _("Your weekly digest for the week of %(due)s"),
+            NotificationKind.REFERRAL_RECEIVED: _(
+                "A referral from case %(reference)s was sent to your agency"
+            ),
+            NotificationKind.REFERRAL_ACCEPTED: _(
+                "Your referral from case %(reference)s was accepted"
+            ),
+            NotificationKind.REFERRAL_DECLINED: _(
+                "Your referral from case %(reference)s was declined"
+            ),
+            NotificationKind.REFERRAL_PROGRESSED: _(
+                "Progress was recorded on your referral from case %(reference)s"
+            ),
+            NotificationKind.REFERRAL_COMPLETED: _(
+                "Your referral from case %(reference)s was completed"
+            ),
+            NotificationKind.TRANSFER_OFFERED: _(
+                "The lead of case %(reference)s is offered to your agency"
+            ),
+            NotificationKind.TRANSFER_ACCEPTED: _(
+                "Your offer of the lead of case %(reference)s was accepted"
+            ),
+            NotificationKind.TRANSFER_DECLINED: _(
+                "Your offer of the lead of case %(reference)s was declined"
+            ),
+            NotificationKind.TRIAGE_APPROVED: _("Your triage of case %(reference)s was approved"),
+            NotificationKind.TRIAGE_REJECTED: _("Your triage of case %(reference)s was refused"),
+            NotificationKind.CASE_ASSIGNED: _("Case %(reference)s was assigned to you"),
+            NotificationKind.TASK_ASSIGNED: _("A task on case %(reference)s was assigned to you"),
+            NotificationKind.TASK_OVERDUE: _("A task on case %(reference)s was due on %(due)s"),
         }
         text = str(texts[self.kind]) % {"reference": reference, "due": due}
         if self.followup_id:

@@ -17,20 +17,57 @@ from notifications.sweep import EMAIL_LEASE
 logger = logging.getLogger(__name__)
 
 
-def notify(*, recipients, kind: str, case, flag=None) -> list[Notification]:
-    """In-app notifications, and their emails after the transaction commits.
+def notify(
+    *,
+    recipients,
+    kind: str,
+    case,
+    key: str,
+    flag=None,
+    referral_id: int | None = None,
+    task_id: int | None = None,
+) -> list[int]:
+    """Tell `recipients` that `kind` happened, in the app and by email after the
+    transaction commits; returns the ids of the notifications created.
 
-    `robust`: a broker outage never undoes the change; the next reminder sweep
-    re-queues any email still unsent.
+    `key` names the event (e.g. ``f"referral:{referral.pk}:accepted"``): a person is
+    told of one event once, however often the code that tells them runs (a retried
+    task, a repeated request), because the row is inserted with ON CONFLICT DO
+    NOTHING on (recipient, kind, key). Emails are queued `robust`ly: a broker outage
+    never undoes the change, and the next reminder sweep re-queues any email still
+    unsent.
     """
     from notifications.tasks import send_notification_emails
 
-    created = Notification.objects.bulk_create(
-        [Notification(recipient=r, kind=kind, case=case, flag=flag) for r in recipients]
+    if not key:
+        raise ValueError("notify() needs the key of the event it tells of")
+    now = timezone.now()
+    people = {getattr(r, "pk", r) for r in recipients}
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=person,
+                kind=kind,
+                case=case,
+                flag=flag,
+                referral_id=referral_id,
+                task_id=task_id,
+                event_key=key,
+                created_at=now,
+            )
+            for person in sorted(people)
+        ],
+        ignore_conflicts=True,
     )
-    if ids := [n.pk for n in created]:
+    # The rows this call inserted: an earlier notification of the event has another time.
+    ids = list(
+        Notification.objects.filter(
+            recipient_id__in=people, kind=kind, event_key=key, created_at=now
+        ).values_list("pk", flat=True)
+    )
+    if ids:
         transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
-    return created
+    return ids
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ scheduled ahead as a delayed message: each sweep looks at the data as it is now.
 
 Exactly once:
 - Each reminder is a `Notification` row whose unique key is (recipient, kind,
-  case, follow-up, referral, due date). The sweep writes them with set-based
+  case, follow-up, referral, task, due date). The sweep writes them with set-based
   `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id`, so running twice,
   two sweeps overlapping, beat running twice, or a redelivered task (acks_late)
   create nothing new; after beat was down, the next sweep catches up once.
