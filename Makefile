@@ -15,12 +15,13 @@ CHROMIUM ?= /usr/bin/chromium
 export DATABASE_URL ?= postgres://$(DB_HOST):5432/$(DB_NAME)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test test-fast lint bench install install-dev db browser messages clean backup restore
+.PHONY: help run test test-fast coverage lint bench install install-dev db browser messages clean backup restore
 
 help:
 	@echo "make run    install, create and migrate the database, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   lint and run the whole test suite against Postgres, Redis and Chromium"
 	@echo "make test-fast  the same without the browser tests and with a light API fuzz"
+	@echo "make coverage  the whole suite with line and branch coverage of our apps"
 	@echo "make lint   ruff, and lint-imports: apps depend one way (docs/architecture.md)"
 	@echo "make messages  compile the Russian and Kyrgyz catalogues"
 	@echo "make bench  seed 100,000 returnees into their own database and print timings"
@@ -103,6 +104,10 @@ test: install-dev browser lint messages
 # The inner loop: everything but the browser journeys, the API fuzzed lightly.
 test-fast: install-dev lint messages
 	HOMEWARD_FUZZ_EXAMPLES=$${HOMEWARD_FUZZ_EXAMPLES:-3} $(BIN)/pytest $(PYTEST_PARALLEL) -m "not browser"
+
+# The whole suite under coverage.py (branch coverage; pyproject [tool.coverage]).
+coverage: install-dev browser messages
+	$(BIN)/pytest $(PYTEST_PARALLEL) --cov --cov-report=term:skip-covered
 
 bench: install-dev
 	$(BIN)/python -m tests.bench
