@@ -162,7 +162,7 @@ def person_edit(request, case_id: int):
         lambda d: person_update(
             actor=request.user, case=case, expected_version=d["version"], changes=form.changes()
         ),
-        success=_("Saved."),
+        success=_("The person's record is saved; the change is in its history."),
         redirect_to=reverse("casework:case_detail", args=[case.pk]),
         render=page,
         conflict_form=bound,
