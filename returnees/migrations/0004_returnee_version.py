@@ -2,11 +2,23 @@
 
 from django.db import migrations, models
 
+# The audit trigger of the person's row (audit/migrations/0002_triggers.py) ignores the
+# bookkeeping columns, as it does for the other versioned tables: an event names the
+# fields a person changed, never "version, updated_at".
+TRIGGER = (
+    "DROP TRIGGER IF EXISTS returnees_returnee_audit ON returnees_returnee; "
+    "CREATE TRIGGER returnees_returnee_audit AFTER INSERT OR UPDATE OR DELETE "
+    "ON returnees_returnee FOR EACH ROW EXECUTE FUNCTION audit_capture_change("
+    "'returnees.returnee', 'id', 'SELECT id FROM casework_case WHERE returnee_id = $1', "
+    "'id', '{ignored}', '', '');"
+)
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('returnees', '0003_one_line_and_multi_line_text'),
+        ('audit', '0002_triggers'),
     ]
 
     operations = [
@@ -19,5 +31,8 @@ class Migration(migrations.Migration):
             model_name='returnee',
             name='version',
             field=models.PositiveIntegerField(default=1),
+        ),
+        migrations.RunSQL(
+            TRIGGER.format(ignored="updated_at,version"), TRIGGER.format(ignored="")
         ),
     ]
