@@ -145,3 +145,25 @@ def test_a_legal_status_change_is_on_the_timeline_of_the_return_and_legal_reader
     assert "Under investigation" not in page.content.decode()
     api = police.get(reverse("api-case-timeline", args=[case.pk]))
     assert "legal_status" not in [e["kind"] for e in api.json()["results"]]
+
+
+@pytest.mark.parametrize("saves", [3, 20])
+def test_history_api_query_count_is_constant(
+    cast, client_of, case, django_assert_num_queries, saves
+):
+    for i in range(saves):
+        update(cast.social_worker if i % 2 else cast.colleague, case, phone=f"+996 700 {i:06}")
+    client = client_of(cast.social_worker)
+    expected = [
+        *SESSION_QUERIES,
+        "the case through the access funnel",
+        "the reader's object permissions, roles and agency kinds",
+        "COUNT of the person's changes (paginator)",
+        "one page of the person's changes from the audit trail",
+        "the names of who made them",
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
+    ]
+    with django_assert_num_queries(len(expected)):
+        response = client.get(reverse("api-case-person-history", args=[case.pk]))
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == saves
