@@ -75,7 +75,7 @@ from core.fields import (
     OneLineSerializerField,
     PlausibleDateSerializerField,
 )
-from returnees.models import Region, Returnee
+from returnees.models import LegalStatus, Region, Returnee
 
 # --- Shared output pieces -------------------------------------------------------------
 
@@ -1072,6 +1072,18 @@ class ReferralEntryOutput(TimelineEntryOutput):
     actor = PersonNameField(source="object.actor")
 
 
+class LegalStatusEntryOutput(TimelineEntryOutput):
+    """A change of the person's legal status (intake registers the entries)."""
+
+    before = serializers.ChoiceField(
+        choices=LegalStatus.choices, source="object.detail.old.legal_status"
+    )
+    after = serializers.ChoiceField(
+        choices=LegalStatus.choices, source="object.detail.new.legal_status"
+    )
+    actor = serializers.CharField(source="object.actor_name")
+
+
 TIMELINE_OUTPUT = {
     TimelineKind.NOTE: NoteEntryOutput,
     TimelineKind.TRIAGE: TriageEntryOutput,
@@ -1080,6 +1092,7 @@ TIMELINE_OUTPUT = {
     TimelineKind.STATUS: StatusEntryOutput,
     TimelineKind.PLAN: PlanEntryOutput,
     TimelineKind.REFERRAL: ReferralEntryOutput,
+    TimelineKind.LEGAL_STATUS: LegalStatusEntryOutput,
 }
 TimelineEntry = PolymorphicProxySerializer(
     component_name="TimelineEntry",

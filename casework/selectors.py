@@ -152,6 +152,8 @@ class TimelineKind(models.TextChoices):
     PLAN = "plan", _("Plan changes")
     STATUS = "status", _("Closure and reopening")
     REFERRAL = "referral", _("Referrals and partner updates")
+    # Registered by intake (intake/apps.py): read from the audit trail of the person.
+    LEGAL_STATUS = "legal_status", _("Legal status")
 
 
 # Sections other apps add to the case page (e.g. referrals' panel), each shown to the

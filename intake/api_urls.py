@@ -14,4 +14,10 @@ urlpatterns = [
         apis.FamilyContactApi.as_view(),
         name="api-case-family-contact",
     ),
+    path("cases/<int:case_id>/person/", apis.PersonUpdateApi.as_view(), name="api-case-person"),
+    path(
+        "cases/<int:case_id>/person/history/",
+        apis.PersonHistoryApi.as_view(),
+        name="api-case-person-history",
+    ),
 ]

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,16 +10,27 @@ from rest_framework.views import APIView
 from agencies.models import Agency
 from agencies.selectors import agencies_of
 from casework.access import case_part_for_user, case_viewer, parent_case_for_dependent
-from casework.apis import CaseDetailOutput, case_detail_data
+from casework.apis import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    CaseActionApi,
+    CaseDetailOutput,
+    ReturneeOutput,
+    case_detail_data,
+)
 from casework.parts import Part
-from core.api import require_model_permission
+from core.api import PageNumberPagination, require_model_permission
 from core.fields import OneLineSerializerField
+from intake.selectors import person_changes, person_history
 from intake.services import (
     PERSON_FIELDS,
+    PERSON_PARTS,
     PersonDetails,
     PossibleDuplicates,
     family_contact_add,
     family_contact_remove,
+    person_fields_of,
+    person_update,
     returnee_register,
 )
 from returnees.models import (
@@ -42,7 +53,9 @@ class DuplicateMatchOutput(serializers.Serializer):
     agency_name = serializers.CharField()
 
 
-class ReturneeRegisterInput(serializers.ModelSerializer):
+class PersonInput(serializers.ModelSerializer):
+    """The person's fields as intake takes them (intake.services.PERSON_FIELDS)."""
+
     aliases = serializers.ListField(
         child=OneLineSerializerField(max_length=NAME_MAX),
         max_length=MAX_ALIASES,
@@ -54,6 +67,13 @@ class ReturneeRegisterInput(serializers.ModelSerializer):
     needs = serializers.ListField(
         child=serializers.ChoiceField(choices=Need.choices), required=False
     )
+
+    class Meta:
+        model = Returnee
+        fields = PERSON_FIELDS
+
+
+class ReturneeRegisterInput(PersonInput):
     # Membership of the lead agency (for the caller and the worker) is the service's rule.
     lead_agency = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(),
@@ -66,8 +86,7 @@ class ReturneeRegisterInput(serializers.ModelSerializer):
     parent_case = serializers.IntegerField(required=False, allow_null=True)
     acknowledge_duplicates = serializers.BooleanField(default=False)
 
-    class Meta:
-        model = Returnee
+    class Meta(PersonInput.Meta):
         fields = [
             *PERSON_FIELDS,
             "lead_agency",
@@ -182,3 +201,96 @@ class FamilyContactApi(APIView):
         contact = get_object_or_404(case.returnee.family_contacts, pk=contact_id)
         family_contact_remove(actor=request.user, contact=contact)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Correcting and updating the person -----------------------------------------------------
+
+
+class PersonUpdateInput(PersonInput):
+    """Any of the person's fields, each in a part of the case the caller may write
+    (casework/parts.py); fields left out keep their values. `version` is required."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text=_("The person's `version` you last saw (`returnee.version`).")
+    )
+
+    class Meta(PersonInput.Meta):
+        fields = [*PERSON_FIELDS, "version"]
+        extra_kwargs = {name: {"required": False} for name in PERSON_FIELDS}
+
+
+class PersonConflictOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    current = ReturneeOutput()
+
+
+class PersonUpdateApi(CaseActionApi):
+    required_permissions = {"PATCH": "casework.change_case"}
+
+    def conflict_data(self, current) -> dict:
+        return ReturneeOutput(current, context={"viewer": self.viewer}).data
+
+    @extend_schema(
+        request=PersonUpdateInput,
+        responses={
+            200: ReturneeOutput,
+            **WRITE_ERRORS,
+            403: OpenApiResponse(
+                description=_(
+                    "Your role may not do this, or a field is in a part you may not write."
+                )
+            ),
+            409: OpenApiResponse(
+                PersonConflictOutput,
+                description=_(
+                    "Someone else changed the person since you read it, so nothing was "
+                    "saved. `current` holds the person as they are now."
+                ),
+            ),
+        },
+    )
+    def patch(self, request, case_id: int):
+        """Correct or update the person of a case: send the fields that change and the
+        `version` you read. Answers the person as you may read them now."""
+        viewer = self.case_part(case_id, PERSON_PARTS, write=True)
+        serializer = PersonUpdateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version")
+        returnee = person_update(
+            actor=request.user, case=viewer.case, expected_version=version, changes=changes
+        )
+        return Response(ReturneeOutput(returnee, context={"viewer": viewer}).data)
+
+
+class FieldChangeOutput(serializers.Serializer):
+    name = serializers.ChoiceField(choices=list(PERSON_FIELDS))
+    label = serializers.CharField()
+    before = serializers.CharField(help_text=_("The value before, as a person reads it."))
+    after = serializers.CharField(help_text=_("The value after, as a person reads it."))
+    old = serializers.JSONField(allow_null=True, help_text=_("The value before, as stored."))
+    new = serializers.JSONField(allow_null=True, help_text=_("The value after, as stored."))
+
+
+class PersonChangeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(help_text=_("Who made the change."))
+    changes = FieldChangeOutput(many=True)
+
+
+class PersonHistoryApi(CaseActionApi):
+    """The person's changes after intake, newest first: for those who keep the record
+    (writers of a part of the person), of the fields they may read."""
+
+    required_permissions = {"GET": "casework.view_case"}
+    pagination_class = PageNumberPagination
+
+    @extend_schema(responses={200: PersonChangeOutput(many=True), **READ_ERRORS})
+    def get(self, request, case_id: int):
+        viewer = self.case_part(case_id, PERSON_PARTS, write=True)
+        fields = person_fields_of([part for part in PERSON_PARTS if viewer.can_read(part)])
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(person_history(viewer.case, fields), request, view=self)
+        rows = person_changes(page, fields)
+        return paginator.get_paginated_response(PersonChangeOutput(rows, many=True).data)

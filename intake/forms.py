@@ -64,8 +64,9 @@ class AliasesField(forms.CharField):
         return value
 
 
-class IntakeForm(forms.ModelForm):
-    """Intake of a returnee. Parses and checks input; the service decides."""
+class PersonForm(forms.ModelForm):
+    """The person's fields as intake asks them (intake.services.PERSON_FIELDS): what the
+    intake page and the correction page share."""
 
     aliases = AliasesField(
         label=_("Aliases"),
@@ -85,6 +86,29 @@ class IntakeForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick every area where the person needs support now."),
     )
+
+    class Meta:
+        model = Returnee
+        fields = PERSON_FIELDS
+        widgets = {
+            "birth_date": DateInput,
+            "departure_date": DateInput,
+            "return_date": DateInput,
+            "sex": forms.RadioSelect,
+        }
+        help_texts = {
+            "approximate_age": _("Only when the date of birth is unknown."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sex" in self.fields:
+            self.fields["sex"].choices = [c for c in self.fields["sex"].choices if c[0]]
+
+
+class IntakeForm(PersonForm):
+    """Intake of a returnee. Parses and checks input; the service decides."""
+
     lead_agency = forms.ModelChoiceField(label=_("Lead agency"), queryset=None)
     assigned_worker = forms.ModelChoiceField(
         label=_("Assigned social worker"), queryset=None, required=False
@@ -101,19 +125,6 @@ class IntakeForm(forms.ModelForm):
         required=False,
     )
 
-    class Meta:
-        model = Returnee
-        fields = PERSON_FIELDS
-        widgets = {
-            "birth_date": DateInput,
-            "departure_date": DateInput,
-            "return_date": DateInput,
-            "sex": forms.RadioSelect,
-        }
-        help_texts = {
-            "approximate_age": _("Only when the date of birth is unknown."),
-        }
-
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -128,7 +139,6 @@ class IntakeForm(forms.ModelForm):
         self.fields["assigned_worker"].label_from_instance = lambda u: (
             u.get_full_name() or u.get_username()
         )
-        self.fields["sex"].choices = [c for c in self.fields["sex"].choices if c[0]]
         for name in ("family_name", "given_name", "aliases", "birth_date", "approximate_age"):
             css = self.fields[name].widget.attrs.get("class", "")
             self.fields[name].widget.attrs["class"] = f"{css} dup-input".strip()
@@ -147,6 +157,29 @@ class IntakeForm(forms.ModelForm):
 
     def person(self) -> PersonDetails:
         return PersonDetails.of(self.cleaned_data)
+
+
+class PersonEditForm(PersonForm):
+    """Correcting the person: the fields of the parts being edited (`fields`, from
+    casework/parts.py through intake.services), over the stored values, with the
+    version they were read at. Parses input only: the service checks the record as a
+    whole (Returnee.clean) and puts its errors on these fields."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in set(PERSON_FIELDS) - set(fields):
+            del self.fields[name]
+
+    def _post_clean(self):
+        # A ModelForm would check the model here, and a rule across parts (a return
+        # date before a corrected birth date) would name a field this form may not
+        # have; person_update checks it and says where.
+        pass
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PERSON_FIELDS if name in self.fields}
 
 
 class DuplicateCheckForm(forms.Form):

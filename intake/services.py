@@ -2,12 +2,17 @@ import logging
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
+import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from casework.access import case_viewer
+from casework.grants import sync_police_grants
 from casework.models import Case
+from casework.parts import Part, part_of
 from casework.services import case_open
+from casework.versioning import check_version, locked_case, require_open, save_versioned
 from intake.selectors import DuplicateReport, possible_duplicates
 from returnees.models import FamilyContact, LegalStatus, Returnee
 from returnees.names import alias_key, name_key
@@ -51,6 +56,13 @@ class PersonDetails:
 
 
 PERSON_FIELDS = tuple(f.name for f in fields(PersonDetails))
+# The parts of a case the person's fields are in (casework/parts.py), in intake's order.
+PERSON_PARTS: tuple[Part, ...] = tuple(dict.fromkeys(part_of(name) for name in PERSON_FIELDS))
+
+
+def person_fields_of(parts) -> tuple[str, ...]:
+    """The person's fields that are in `parts`, in intake's order."""
+    return tuple(name for name in PERSON_FIELDS if part_of(name) in parts)
 
 
 class PossibleDuplicates(ValidationError):
@@ -143,3 +155,78 @@ def family_contact_remove(*, actor, contact: FamilyContact) -> None:
     if not actor.has_perm("returnees.delete_familycontact"):
         raise PermissionDenied
     contact.delete()
+
+
+# --- Correcting and updating the person -----------------------------------------------------
+
+# Written with the names they are keyed from (returnees.names).
+_NAME_KEY_FIELDS = ("given_name", "family_name")
+
+
+def _tidy(name: str, value):
+    """What the service stores for a typed value: text without surrounding blanks, and
+    aliases without empty lines, as intake stores them."""
+    if name == "aliases":
+        return [a.strip() for a in value if a.strip()]
+    return value.strip() if isinstance(value, str) else value
+
+
+@transaction.atomic
+def person_update(*, actor, case: Case, expected_version: int | None, changes: dict) -> Returnee:
+    """Correct or update the person of `case`: any of PERSON_FIELDS, each in a part of
+    the case (casework/parts.py) that the actor may write, else PermissionDenied.
+
+    Locks the case, then the person; refuses a stale `expected_version` with
+    ConcurrentEdit, and invalid values with field errors, writing nothing. Saves only
+    the fields whose value changed (and the name keys they are keyed into), so the
+    audit trail's row change names exactly what was corrected: the field history and
+    the legal-status timeline entries are read from there.
+    """
+    if not actor.has_perm("casework.change_case"):
+        raise PermissionDenied
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"not fields of the person: {sorted(unknown)}")
+    locked = locked_case(case.pk)
+    require_open(locked)
+    returnee = Returnee.objects.select_for_update().get(pk=locked.returnee_id)
+    check_version(returnee, expected_version)
+    changed = {
+        name: tidy
+        for name, value in changes.items()
+        if (tidy := _tidy(name, value)) != getattr(returnee, name)
+    }
+    viewer = case_viewer(actor, locked)
+    if any(not viewer.can_write(part_of(name)) for name in changed):
+        raise PermissionDenied
+    if not changed:
+        return returnee
+    for name, value in changed.items():
+        setattr(returnee, name, value)
+    saved = list(changed)
+    if set(changed) & set(_NAME_KEY_FIELDS):
+        returnee.name_key = name_key(returnee.given_name, returnee.family_name)
+        saved.append("name_key")
+    if "aliases" in changed:
+        returnee.alias_key = alias_key(returnee.aliases)
+        saved.append("alias_key")
+    returnee.full_clean(
+        exclude=[f.name for f in Returnee._meta.fields if f.name not in PERSON_FIELDS],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    # Who changed it, whatever the channel (a request, a task, a command): the audit
+    # trigger reads the actor from this context (docs/audit.md).
+    with pghistory.context(user=actor.pk):
+        save_versioned(returnee, saved)
+    if "region" in changed:
+        # Police jurisdiction follows the person's region (casework/grants.py).
+        sync_police_grants(locked)
+    logger.info(
+        "person updated case_id=%s returnee_id=%s actor_id=%s fields=%s",
+        locked.pk,
+        returnee.pk,
+        actor.pk,
+        ",".join(sorted(changed)),
+    )
+    return returnee

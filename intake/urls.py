@@ -13,4 +13,10 @@ urlpatterns = [
         views.family_contact_delete,
         name="family_contact_delete",
     ),
+    path("cases/<int:case_id>/person/", views.person_edit, name="person_edit"),
+    path(
+        "cases/<int:case_id>/person/history/",
+        views.person_history_page,
+        name="person_history",
+    ),
 ]

@@ -182,6 +182,11 @@ MATRIX = {
     "api-case-reopen": ("post", CASE_TEAM, ["case_id"]),
     "api-case-family-contacts": ("get", CASE_TEAM, ["case_id"]),
     "api-case-family-contact": ("delete", CASE_TEAM, ["case_id", "contact_id"]),
+    # Correcting the person and its history: the case team (writers of the person's parts).
+    "intake:person_edit": ("post", CASE_TEAM, ["case_id"]),
+    "intake:person_history": ("get", CASE_TEAM, ["case_id"]),
+    "api-case-person": ("patch", CASE_TEAM, ["case_id"]),
+    "api-case-person-history": ("get", CASE_TEAM, ["case_id"]),
     # Flags.
     "casework:flag_new": ("post", FLAG_WORKERS, ["case_id"]),
     "casework:flag_acknowledge": ("post", FLAG_WORKERS, ["case_id", "flag_id"]),

@@ -103,6 +103,8 @@ CASE_URLS = {
     "casework:case_close": "page",
     "casework:case_reopen": "page",
     "intake:family_contact_new": "page",
+    "intake:person_edit": "page",
+    "intake:person_history": "page",
     "referrals:referral_new": "page",
     "referrals:consent_new": "page",
     "referrals:transfer_offer": "page",
@@ -119,6 +121,8 @@ CASE_URLS = {
     "api-case-close": "api",
     "api-case-reopen": "api",
     "api-case-family-contacts": "api",
+    "api-case-person-history": "api",
+    "api-case-person": "api",
     "api-case-referrals": "api",
     "api-case-consents": "api",
     "api-case-lead-transfer": "api",
@@ -164,7 +168,15 @@ NO_CASE_CONTENT = {
 }
 
 # The person's own fields that are bookkeeping, not a part of what a reader sees.
-PERSON_BOOKKEEPING = {"id", "parent", "name_key", "alias_key", "created_at", "created_by"}
+PERSON_BOOKKEEPING = {
+    "id",
+    "parent",
+    "name_key",
+    "alias_key",
+    "created_at",
+    "created_by",
+    "updated_at",
+}
 
 
 def url_names(patterns=None, namespace=None):

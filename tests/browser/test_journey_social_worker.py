@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from casework.models import Case, Flag, Goal, Note, Review
 from referrals.models import Referral
+from returnees.models import Returnee
 from tests.browser.keyboard import assert_focus_visible, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -181,3 +182,34 @@ def test_social_worker(cast, page, login, register, journey):
     assert Goal.objects.filter(case=case).count() == 1
     assert Flag.objects.get(case=case).source == "family"
     assert Review.objects.get(case=case).outcome == "continue"
+
+
+@pytest.mark.parametrize("page", ["en", "ru-phone"], indirect=True)
+def test_social_worker_corrects_a_name(cast, page, login, register, journey):
+    """A typo in the given name, fixed from the identity section of the case page; the
+    case page shows the new name and the person's history the old one, who and when."""
+    case = register(given_name="Timru", family_name="Abdullaev")
+    login(cast.social_worker)
+    page.goto(f"/cases/{case.pk}/")
+    page.locator("a[data-edit=identity]").click()
+    expect(page).to_have_url(re.compile(rf"/returnees/cases/{case.pk}/person/\?part=identity$"))
+    expect(page.locator("[name=phone]")).to_have_count(0)  # this part only
+    page.locator("[name=given_name]").fill("")
+    page.locator(SUBMIT).click()  # a name is needed: the summary links to the field
+    expect(page.locator("#form-errors a[href='#id_given_name']")).to_be_visible()
+    expect(page.locator("[name=given_name]")).to_have_attribute("aria-invalid", "true")
+    journey.step("person-edit-errors")
+    page.locator("[name=given_name]").fill("Timur")
+    page.locator(SUBMIT).click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
+    expect(page.locator("section[aria-labelledby=identity-h] dl")).to_contain_text("Timur")
+    expect(page.locator(".case-name")).to_have_text("Abdullaev Timur Rustamovich")
+    journey.step("case-after-correction")
+
+    page.locator("a[data-history]").click()
+    row = page.locator("tr[data-field=given_name]")
+    expect(row).to_contain_text("Timru")
+    expect(row).to_contain_text("Timur")
+    expect(page.locator("table.history")).to_contain_text("Aigul Sadykova")
+    journey.step("person-history")
+    assert Returnee.objects.get(pk=case.returnee_id).given_name == "Timur"
