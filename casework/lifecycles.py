@@ -20,6 +20,12 @@ Creating a record (raising a flag, drafting a referral, offering a transfer) is
 no transition: it starts in the model's default state. What a step takes beyond
 its state, role and side (consent, an open case, a reason) stays in its service.
 
+A step may also say whom it `tells` (a `Tells`: the notification kind, and a
+function naming the people from the record), and a lifecycle whom the creation of
+a record tells (`created`). The services that take the steps call
+`Lifecycle.tell`, which reads the declaration: the actor is never told of their
+own step, and each person is told of one event once (notifications.services.notify).
+
 This module knows no app but casework; referrals declares its tables in
 referrals/lifecycles.py with the same classes.
 """
@@ -35,6 +41,20 @@ from django.utils.translation import gettext_lazy
 
 from casework.models import Flag, FlagStatus, TriageAssessment
 from casework.parts import Part
+from notifications.models import NotificationKind
+from notifications.services import notify
+
+# The pseudo-action under which `Lifecycle.tell` tells of a record's creation.
+CREATED = "created"
+
+
+@dataclass(frozen=True)
+class Tells:
+    """Who is told that a step was taken, as which kind of notification: `recipients`
+    names them (users or their ids) from the record as the step left it."""
+
+    kind: str
+    recipients: Callable[[object], Iterable]
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,8 @@ class Transition:
     # Two-person rule: the record's attribute holding the id of the one person who
     # may not take this step (the service says why; the pages do not offer it).
     barred: str = ""
+    # Whom taking the step tells (Lifecycle.tell); None: nobody.
+    tells: Tells | None = None
 
     def bars(self, obj, user) -> bool:
         return bool(self.barred) and getattr(obj, self.barred) == user.pk
@@ -69,6 +91,12 @@ class Lifecycle:
     # The sides a reader of the record's case stands on (see `offered`); by default
     # the parts of the case they may write.
     viewer_sides: Callable[[object, object], Iterable[str]] | None = None
+    # Names the record in the keys of the events it tells of ("referral:12:accept").
+    noun: str = ""
+    # Whom the creation of a record tells (no step: see the module's docstring).
+    created: Tells | None = None
+    # What else a notification of the record carries (e.g. {"referral_id": 12}).
+    about: Callable[[object], dict] = lambda obj: {}
     _by_action: dict[str, Transition] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -120,6 +148,24 @@ class Lifecycle:
             and user.has_perm(t.permission)
             and not t.bars(obj, user)
         )
+
+    def tell(self, action: str, obj, *, actor, case, occasion: int | None = None) -> list[int]:
+        """Tell whom the declaration of `action` (or CREATED) names that it happened to
+        `obj`, on `case`; returns the ids of the notifications created.
+
+        The event's key is the record and the action (with `occasion`, the id of the
+        event, for a step taken more than once, like progress), so a repeated call
+        tells nobody twice; the actor is never told of their own action.
+        """
+        tells = self.created if action == CREATED else self[action].tells
+        if tells is None:
+            return []
+        people = {getattr(person, "pk", person) for person in tells.recipients(obj)}
+        people.discard(actor.pk)
+        if not people:
+            return []
+        key = f"{self.noun}:{obj.pk}:{action}" + (f":{occasion}" if occasion is not None else "")
+        return notify(recipients=people, kind=tells.kind, case=case, key=key, **self.about(obj))
 
     def sides_of_viewer(self, obj, viewer) -> set[str]:
         """The sides a reader of the record's case (a casework.access.CaseViewer)
@@ -193,7 +239,7 @@ def approval_state(assessment: TriageAssessment) -> str:
     return Approval.APPROVED if decision.approved else Approval.REJECTED
 
 
-def _decision(action: str, target: str) -> Transition:
+def _decision(action: str, target: str, kind: str) -> Transition:
     return Transition(
         action=action,
         sources=(Approval.PENDING,),
@@ -202,6 +248,8 @@ def _decision(action: str, target: str) -> Transition:
         side=Part.TRIAGE,
         refusal=gettext_lazy("This triage is not awaiting a decision."),
         barred="assessor_id",
+        # The assessor learns the decision on their triage.
+        tells=Tells(kind, lambda assessment: [assessment.assessor_id]),
     )
 
 
@@ -209,9 +257,10 @@ def _decision(action: str, target: str) -> Transition:
 TRIAGE_APPROVAL = Lifecycle(
     model=TriageAssessment,
     transitions=(
-        _decision("approve", Approval.APPROVED),
-        _decision("reject", Approval.REJECTED),
+        _decision("approve", Approval.APPROVED, NotificationKind.TRIAGE_APPROVED),
+        _decision("reject", Approval.REJECTED, NotificationKind.TRIAGE_REJECTED),
     ),
     state=approval_state,
     code="not_pending",
+    noun="triage",
 )

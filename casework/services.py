@@ -292,6 +292,7 @@ def triage_decide(
     if approve:
         require_open(case)
         _apply_triage(case, assessment)
+    TRIAGE_APPROVAL.tell(action, assessment, actor=actor, case=case)
     logger.info(
         "triage decided case_id=%s assessment_id=%s approved=%s actor_id=%s",
         case.pk,

@@ -2,7 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Role
-from notifications.models import Notification
+from notifications.selectors import unread_count
 
 # (url name, label, model permission that shows the link)
 _NAVIGATION = (
@@ -41,7 +41,7 @@ def navigation(request):
         }
 
     def unread_notifications():
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        return unread_count(user)
 
     # Callables: templates that never show the header pay no queries for it.
     return {

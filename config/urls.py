@@ -43,6 +43,7 @@ api_urlpatterns = [
     path("", include("casework.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("referrals.api_urls")),
+    path("", include("notifications.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

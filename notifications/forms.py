@@ -14,3 +14,15 @@ class EmailPreferencesForm(forms.Form):
         required=False,  # every box unticked: no email at all
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class NotificationFilterForm(forms.Form):
+    """The list's filters, read from the query string; a kind that names no kind is an
+    error shown on the page, not an empty filter."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("All kinds")), *NotificationKind.choices],
+        required=False,
+    )
+    unread = forms.BooleanField(label=_("Unread only"), required=False)

@@ -7,9 +7,12 @@ unanswered referrals), registered with `notifications.sweep.reminder` and
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from core.references import reference_for
 
 
 class NotificationKind(models.TextChoices):
@@ -35,6 +38,39 @@ class NotificationKind(models.TextChoices):
     CASE_ASSIGNED = "case_assigned", _("Case assigned to me")
     TASK_ASSIGNED = "task_assigned", _("Task assigned to me")
     TASK_OVERDUE = "task_overdue", _("Task overdue")
+
+
+def _case_page(fragment: str = ""):
+    def link(notification) -> str:
+        if not notification.case_id:
+            return reverse("casework:caseload")
+        return reverse("casework:case_detail", args=[notification.case_id]) + fragment
+
+    return link
+
+
+def _inbox(fragment: str):
+    return lambda notification: reverse("referrals:inbox") + fragment.format(n=notification)
+
+
+# Where each kind's work is: the page its link opens, in the bell, the list and the email
+# alike (`Notification.url`). What is sent or offered to an agency opens its inbox,
+# since it reads no part of the case before it accepts; a lead transfer accepted took
+# the case from the offering agency, whose work is back on its caseload. Any other kind
+# opens its case (or, about no case, the caseload). Links are by URL name, so this app
+# imports none of the apps it links to.
+LINKS = {
+    NotificationKind.REFERRAL_RECEIVED: _inbox("#referral-{n.referral_id}"),
+    NotificationKind.REFERRAL_ACCEPTED: _case_page("#referrals-h"),
+    NotificationKind.REFERRAL_DECLINED: _case_page("#referrals-h"),
+    NotificationKind.REFERRAL_PROGRESSED: _case_page("#referrals-h"),
+    NotificationKind.REFERRAL_COMPLETED: _case_page("#referrals-h"),
+    NotificationKind.REFERRAL_OVERDUE: _case_page("#referrals-h"),
+    NotificationKind.TRANSFER_OFFERED: _inbox("#transfers-h"),
+    NotificationKind.TRANSFER_ACCEPTED: lambda notification: reverse("casework:caseload"),
+    NotificationKind.TRANSFER_DECLINED: _case_page("#lead-h"),
+    NotificationKind.WEEKLY_DIGEST: lambda notification: reverse("reports:dashboard"),
+}
 
 
 class Notification(models.Model):
@@ -122,10 +158,22 @@ class Notification(models.Model):
         return f"Notification #{self.pk}"
 
     @property
+    def url(self) -> str:
+        """Where the work it tells of is (LINKS), as a path of this site."""
+        return LINKS.get(self.kind, _case_page())(self)
+
+    @property
+    def opens_case(self) -> bool:
+        """Whether its link opens its case's page (the email says so)."""
+        return bool(self.case_id) and self.url.startswith(
+            reverse("casework:case_detail", args=[self.case_id])
+        )
+
+    @property
     def text(self) -> str:
         """One line for the bell, the list and the email subject. Cases are named
         by reference only: names never leave the application in mail."""
-        reference = self.case.reference if self.case_id else ""
+        reference = reference_for(self.case_id) if self.case_id else ""
         due = date_format(self.due_on, "DATE_FORMAT") if self.due_on else ""
         texts = {
             NotificationKind.URGENT_FLAG: _("Urgent flag raised on case %(reference)s"),

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -71,11 +70,16 @@ def notify(
 
 
 @transaction.atomic
-def notifications_mark_read(*, actor) -> int:
-    """Mark every unread notification of `actor` read; returns how many."""
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def notifications_mark_read(*, actor, ids: list[int] | None = None) -> int:
+    """Mark the unread notifications of `actor` read — all of them, or those of `ids`
+    (ids of anyone else's are ignored, never an error that tells they exist); returns
+    how many. One conditional UPDATE: marking twice marks nothing more."""
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    marked = unread.update(read_at=timezone.now())
+    logger.info("notifications marked read actor_id=%s count=%s", actor.pk, marked)
+    return marked
 
 
 def notification_emails_send(*, notification_ids: list[int]) -> int:
@@ -143,13 +147,16 @@ def _email_body(notification: Notification) -> str:
         for section, references in weekly_digest(notification.recipient).sections:
             lines.append(str(section.heading) % {"count": len(references)})
             lines.extend(f"  {ref}" for ref in references[:50])
-        link = settings.SITE_URL + reverse("casework:caseload")
+        link = settings.SITE_URL + notification.url
         return "\n".join([*lines, "", _("Open Homeward: %(link)s") % {"link": link}])
-    link = settings.SITE_URL + reverse("casework:case_detail", args=[notification.case_id])
-    return _("%(text)s.\n\nOpen the case in Homeward: %(link)s") % {
-        "text": notification.text,
-        "link": link,
-    }
+    # The same link as the bell's: where the work is (notifications.models.LINKS).
+    link = settings.SITE_URL + notification.url
+    if notification.opens_case:
+        return _("%(text)s.\n\nOpen the case in Homeward: %(link)s") % {
+            "text": notification.text,
+            "link": link,
+        }
+    return f"{notification.text}.\n\n" + _("Open Homeward: %(link)s") % {"link": link}
 
 
 def _recipient_language(user) -> str:

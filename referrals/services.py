@@ -23,6 +23,7 @@ from agencies.models import Agency, AgencyKind
 from casework.grants import (
     sync_case_grants,
 )
+from casework.lifecycles import CREATED
 from casework.models import Case
 from casework.services import case_lead_agency_set
 from casework.versioning import check_version, locked_case, require_open, save_versioned
@@ -291,6 +292,7 @@ def referral_send(
     referral.sent_at = timezone.now()
     save_versioned(referral, ["status", "sent_at", "consent", "consent_override_basis"])
     _event(referral, actor, note=referral.consent_override_basis)
+    REFERRAL.tell("send", referral, actor=actor, case=case)
     logger.info(
         "referral sent referral_id=%s case_id=%s to_agency_id=%s consent_id=%s "
         "override=%s actor_id=%s",
@@ -317,6 +319,7 @@ def referral_accept(*, actor, referral: Referral, expected_version: int | None =
     save_versioned(referral, ["status", "responded_at"])
     _event(referral, actor)
     sync_case_grants(case, referral.to_agency)
+    REFERRAL.tell("accept", referral, actor=actor, case=case)
     _log("accepted", referral, actor)
     return referral
 
@@ -326,7 +329,7 @@ def referral_decline(
     *, actor, referral: Referral, reason: str, expected_version: int | None = None
 ) -> Referral:
     _require_side(actor, referral, "decline")
-    _case, referral = _locked_referral(referral)
+    case, referral = _locked_referral(referral)
     check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "decline")
     referral.decline_reason = _required_text("reason", reason, _("Say why you decline."))
@@ -335,6 +338,7 @@ def referral_decline(
     referral.responded_at = referral.closed_at = timezone.now()
     save_versioned(referral, ["status", "decline_reason", "responded_at", "closed_at"])
     _event(referral, actor, note=referral.decline_reason)
+    REFERRAL.tell("decline", referral, actor=actor, case=case)
     _log("declined", referral, actor)
     return referral
 
@@ -345,7 +349,7 @@ def referral_progress(
 ) -> ReferralEvent:
     """A partner's update; the case worker sees it on the case timeline."""
     _require_side(actor, referral, "progress")
-    _case, referral = _locked_referral(referral)
+    case, referral = _locked_referral(referral)
     check_version(referral, expected_version)
     status = REFERRAL.advance(referral, "progress")
     note = _required_text("note", note, _("Write what happened."))
@@ -361,6 +365,8 @@ def referral_progress(
     referral.status = status
     save_versioned(referral, ["status"])
     event.save()
+    # Progress is recorded again and again: each update is an event of its own.
+    REFERRAL.tell("progress", referral, actor=actor, case=case, occasion=event.pk)
     _log("progress", referral, actor)
     return event
 
@@ -381,6 +387,7 @@ def referral_complete(
     save_versioned(referral, ["status", "outcome", "closed_at"])
     _event(referral, actor, note=referral.outcome)
     sync_case_grants(case, referral.to_agency)
+    REFERRAL.tell("complete", referral, actor=actor, case=case)
     _log("completed", referral, actor)
     return referral
 
@@ -465,6 +472,7 @@ def lead_transfer_offer(*, actor, case: Case, to_agency: Agency, note: str = "")
     )
     transfer.full_clean(exclude=["case", "from_agency", "to_agency", "offered_by"])
     transfer.save()
+    LEAD_TRANSFER.tell(CREATED, transfer, actor=actor, case=case)
     logger.info(
         "lead transfer offered transfer_id=%s case_id=%s to_agency_id=%s actor_id=%s",
         transfer.pk,
@@ -496,6 +504,7 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
     _decide(transfer, actor, status)
     sync_case_grants(case, old_agency)
     sync_case_grants(case, transfer.to_agency)
+    LEAD_TRANSFER.tell("accept", transfer, actor=actor, case=case)
     logger.info(
         "lead transfer accepted transfer_id=%s case_id=%s from_agency_id=%s to_agency_id=%s "
         "actor_id=%s",
@@ -511,9 +520,10 @@ def lead_transfer_accept(*, actor, transfer: LeadTransfer) -> Case:
 @transaction.atomic
 def lead_transfer_decline(*, actor, transfer: LeadTransfer, note: str = "") -> LeadTransfer:
     _require(actor, LEAD_TRANSFER["decline"].permission)
-    _case, transfer, status = _locked_transfer(transfer, "decline")
+    case, transfer, status = _locked_transfer(transfer, "decline")
     require_member(actor, transfer.to_agency_id)
     _decide(transfer, actor, status)
+    LEAD_TRANSFER.tell("decline", transfer, actor=actor, case=case)
     logger.info(
         "lead transfer declined transfer_id=%s case_id=%s actor_id=%s",
         transfer.pk,

@@ -126,6 +126,8 @@ MATRIX = {
     "language": ("post", PUBLIC, []),
     "notifications": ("get", SIGNED_IN, []),
     "notification_preferences": ("get", SIGNED_IN, []),
+    "api-notifications": ("get", SIGNED_IN, []),
+    "api-notifications-read": ("post", SIGNED_IN, []),
     "api-schema": ("get", SIGNED_IN, []),
     "api-docs": ("get", SIGNED_IN, []),
     # Intake and the caseload.

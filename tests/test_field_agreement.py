@@ -142,6 +142,7 @@ LIST_URLS = {
     "api-report-rows": "lists",
     "api-report-aggregates": "lists",
     "notifications": "mail",
+    "api-notifications": "mail",  # the same rows as the page: text by case reference only
     "audit:events": "audit",
 }
 NO_CASE_CONTENT = {
@@ -152,6 +153,7 @@ NO_CASE_CONTENT = {
     "language",
     "api_token",
     "notification_preferences",
+    "api-notifications-read",
     "api-schema",
     "api-docs",
     "intake:intake",

@@ -112,8 +112,10 @@ def login(page):
                 check("second-factor")
             token.fill(authenticator_code(device))
             token.press("Enter")
-        # Staff land on their caseload, the auditor on the audit trail.
-        page.wait_for_url(re.compile(r"/(cases|audit)/$"))
+        # Each role lands where its work is (config.views.LANDING).
+        page.wait_for_url(
+            re.compile(r"/(cases|cases/flags|cases/reports/dashboard|referrals/inbox|audit)/$")
+        )
 
     return _login
 

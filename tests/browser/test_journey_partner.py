@@ -59,3 +59,47 @@ def test_partner(cast, page, login, register, journey):
     update = page.locator(".entry.kind-referral").filter(has_text="First week on the cutting line")
     expect(update).to_contain_text(cast.partner.get_full_name())
     journey.step("social-worker-timeline")
+
+
+@pytest.mark.parametrize("page", ["en", "ru-phone"], indirect=True)
+def test_partner_is_told_of_a_referral_and_the_sender_of_its_acceptance(
+    cast, page, login, register, journey
+):
+    """A referral sent to the employer: the partner signs in, lands on the inbox, finds the
+    referral through the bell and accepts it; the sender then finds the acceptance in theirs."""
+    case = register(given_name="Azamat", family_name="Tailorov")
+    referral = sent(cast, case)
+
+    login(cast.partner)
+    expect(page).to_have_url(re.compile(r"/referrals/inbox/$"))
+    bell = page.locator("header a.bell")
+    expect(bell.locator(".count [aria-hidden=true]")).to_have_text("1")
+    journey.step("lands-on-inbox")
+    bell.click()
+    expect(page).to_have_url(re.compile(r"/notifications/$"))
+    told = page.locator("li[data-kind='referral_received'] a")
+    expect(told).to_contain_text(case.reference)
+    expect(told).not_to_contain_text("Tailorov")
+    journey.step("bell-referral-received")
+    told.click()
+    expect(page).to_have_url(re.compile(rf"/referrals/inbox/#referral-{referral.pk}$"))
+    row = page.locator(f"tr[data-referral='{referral.pk}']")
+    row.locator(f"a[href='/referrals/inbox/{referral.pk}/accept/']").click()
+    page.locator(SUBMIT).click()
+    expect(page).to_have_url(re.compile(r"/referrals/inbox/$"))
+    expect(row).to_have_attribute("data-status", "accepted")
+    # Marking all read from the bell leaves the partner on the page they were on.
+    page.locator("header form.bell-read button").click()
+    expect(page).to_have_url(re.compile(r"/referrals/inbox/$"))
+    expect(page.locator("header a.bell .count")).to_have_count(0)
+
+    page.locator("header form[action='/accounts/logout/'] button").click()
+    login(cast.social_worker)
+    expect(page).to_have_url(re.compile(r"/cases/$"))
+    page.locator("header a.bell").click()
+    accepted = page.locator("li[data-kind='referral_accepted'] a")
+    expect(accepted).to_contain_text(case.reference)
+    journey.step("bell-referral-accepted")
+    accepted.click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/#referrals-h$"))
+    assert Referral.objects.get().status == "accepted"
