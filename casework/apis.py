@@ -1072,6 +1072,16 @@ class ReferralEntryOutput(TimelineEntryOutput):
     actor = PersonNameField(source="object.actor")
 
 
+class TaskEntryOutput(TimelineEntryOutput):
+    """A task added, changed, done or reopened (the tasks app's events)."""
+
+    task_id = serializers.IntegerField(source="object.task_id")
+    title = serializers.CharField(source="object.task.title")
+    event_kind = serializers.CharField(source="object.kind")
+    due_on = serializers.DateField(source="object.task.due_on")
+    actor = PersonNameField(source="object.actor")
+
+
 TIMELINE_OUTPUT = {
     TimelineKind.NOTE: NoteEntryOutput,
     TimelineKind.TRIAGE: TriageEntryOutput,
@@ -1080,6 +1090,7 @@ TIMELINE_OUTPUT = {
     TimelineKind.STATUS: StatusEntryOutput,
     TimelineKind.PLAN: PlanEntryOutput,
     TimelineKind.REFERRAL: ReferralEntryOutput,
+    TimelineKind.TASK: TaskEntryOutput,
 }
 TimelineEntry = PolymorphicProxySerializer(
     component_name="TimelineEntry",

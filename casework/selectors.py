@@ -152,6 +152,7 @@ class TimelineKind(models.TextChoices):
     PLAN = "plan", _("Plan changes")
     STATUS = "status", _("Closure and reopening")
     REFERRAL = "referral", _("Referrals and partner updates")
+    TASK = "task", _("Tasks")
 
 
 # Sections other apps add to the case page (e.g. referrals' panel), each shown to the
