@@ -5,6 +5,7 @@ import datetime
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
+from agencies.selectors import agencies_of
 from casework.access import audience_condition
 from casework.models import Case
 from casework.parts import RULES, Part
@@ -22,7 +23,9 @@ def _open_first(tasks: QuerySet[Task]) -> QuerySet[Task]:
 
 def tasks_of_case(case: Case) -> QuerySet[Task]:
     """The case's tasks, open first and by due date; for readers of its tasks part."""
-    return _open_first(Task.objects.filter(case=case).select_related("owner", "done_by"))
+    return _open_first(
+        Task.objects.filter(case=case).select_related("owner", "done_by", "created_by")
+    )
 
 
 def case_task_panel(case: Case) -> dict:
@@ -37,11 +40,16 @@ def my_tasks(user) -> QuerySet[Task]:
     if not (user.is_authenticated and user.is_active):
         return Task.objects.none()
     readable = audience_condition(user, RULES[Part.TASKS].read, case_ref="case")
-    mine = Q(owner=user) | Q(owner__isnull=True, case__lead_agency__group__user=user)
+    # An IN-set, not a join through the agency's group: a join would repeat each task
+    # once per member of the group.
+    teams = agencies_of(user).values("pk")
+    mine = Q(owner=user) | Q(owner__isnull=True, case__lead_agency_id__in=teams)
     since = timezone.now() - datetime.timedelta(days=RECENTLY_DONE_DAYS)
     recent = Q(done_at__isnull=True) | Q(done_at__gte=since)
     tasks = Task.objects.filter(readable, mine).filter(recent)
-    return _open_first(tasks.select_related("case", "case__returnee", "owner"))
+    return _open_first(
+        tasks.select_related("case", "case__returnee", "owner", "done_by", "created_by")
+    )
 
 
 def task_events_of(case: Case) -> QuerySet[TaskEvent]:
