@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from audit.services import audit_case_read
 from casework.apis import CaseActionApi, PersonNameField, TransitionApi
 from casework.models import LONG_TEXT_MAX
 from casework.parts import Part
@@ -180,7 +181,10 @@ class TaskDetailApi(TaskApi):
 
     @extend_schema(responses={200: TaskOutput, **READ_ERRORS})
     def get(self, request, task_id: int):
-        return Response(TaskOutput(task_for_user(request.user, task_id)).data)
+        task = task_for_user(request.user, task_id)
+        # A task is case content at a URL naming no case: recorded as a read of its case.
+        audit_case_read(case_id=task.case_id, obj=task)
+        return Response(TaskOutput(task).data)
 
     @extend_schema(request=TaskUpdateInput, responses={200: TaskOutput, **VERSIONED_WRITE_ERRORS})
     def patch(self, request, task_id: int):

@@ -182,3 +182,16 @@ def test_case_tasks_api_query_count(cast, case, client_of, django_assert_num_que
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("api-case-tasks", args=[case.pk]))
     assert len(response.json()) == rows
+
+
+def test_reading_one_task_is_recorded_as_a_read_of_its_case(cast, case, client_of):
+    from audit.models import AuditAction, AuditEvent
+
+    task = add_task(cast.social_worker, case)
+    assert client_of(cast.social_worker).get(reverse("api-task", args=[task.pk])).status_code == 200
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CASE_API_VIEWED,
+        case_id=case.pk,
+        object_type="tasks.task",
+        object_id=str(task.pk),
+    ).exists()

@@ -215,3 +215,10 @@ def test_a_new_due_date_is_reminded_again_once_it_passes(cast, case):
         due_in(1),
         due_in(5),
     ]
+
+
+def test_an_owner_who_left_the_case_team_is_not_reminded_of_its_task(cast, case):
+    add_task(cast.social_worker, case, days=1, owner=cast.colleague)
+    cast.colleague.groups.remove(cast.agency_a.group)  # left Bishkek social services
+    sweep(now=at(2))
+    assert not _overdue(cast.colleague).exists()
