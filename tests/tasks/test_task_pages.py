@@ -239,3 +239,29 @@ def test_case_page_task_section_query_count(cast, case, client_of, django_assert
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[case.pk]))
     assert len(response.context["task_panel"]["tasks"]) == rows
+
+
+@pytest.mark.parametrize("rows", [3, 15])
+def test_timeline_with_task_events_query_count(
+    cast, case, client_of, django_assert_num_queries, rows
+):
+    for i in range(rows):
+        services.task_complete(
+            actor=cast.colleague, task=add_task(cast.social_worker, case, title=f"Errand {i}")
+        )
+    client = client_of(cast.social_worker)
+    expected = [
+        *SESSION_QUERIES[:5],
+        "the case through the access funnel",
+        "the reader's roles and agency kinds",
+        "COUNT of the timeline union (paginator)",
+        "one page of the timeline union",
+        "task events on the page, with their tasks and actors",
+        "header: unread notification count",
+        "header: the user's groups with their agencies",
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
+        *SESSION_QUERIES[5:],
+    ]
+    with django_assert_num_queries(len(expected)):
+        response = client.get(reverse("casework:timeline", args=[case.pk]))
+    assert len(response.context["entries"]) == min(2 * rows, 25)
