@@ -31,3 +31,11 @@ class TasksConfig(AppConfig):
             )
         )
         case_page_section("task_panel", Part.TASKS, case_task_panel)
+
+        # Cases with overdue tasks: a section of the program manager's weekly digest.
+        from notifications.digest import digest_section
+        from tasks.selectors import overdue_task_cases
+
+        digest_section(
+            "overdue_tasks", _("Cases with overdue tasks: %(count)s"), overdue_task_cases
+        )

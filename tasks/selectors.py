@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from agencies.selectors import agencies_of
 from casework.access import audience_condition
-from casework.models import Case
+from casework.models import Case, CaseStatus
 from casework.parts import RULES, Part
 from tasks.models import Task, TaskEvent
 
@@ -71,3 +71,15 @@ def task_owners(case: Case):
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def overdue_task_cases(manager, today) -> list[int]:
+    """Ids of the open cases of the manager's agencies with a task open past its due date
+    (a section of the weekly digest: references only)."""
+    overdue = Task.objects.filter(
+        case__lead_agency__in=agencies_of(manager).values("pk"),
+        case__status=CaseStatus.OPEN,
+        done_at__isnull=True,
+        due_on__lt=today,
+    )
+    return list(overdue.order_by("case_id").values_list("case_id", flat=True).distinct())

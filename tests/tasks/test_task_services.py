@@ -222,3 +222,20 @@ def test_an_owner_who_left_the_case_team_is_not_reminded_of_its_task(cast, case)
     cast.colleague.groups.remove(cast.agency_a.group)  # left Bishkek social services
     sweep(now=at(2))
     assert not _overdue(cast.colleague).exists()
+
+
+def test_the_weekly_digest_lists_cases_with_overdue_tasks_of_the_managers_program(
+    cast, register, monkeypatch
+):
+    from notifications.digest import weekly_digest
+
+    late, on_time, done = register(), register(), register()
+    add_task(cast.social_worker, late, days=1)
+    add_task(cast.social_worker, on_time, days=30)
+    services.task_complete(actor=cast.social_worker, task=add_task(cast.social_worker, done))
+    osh = register(actor=cast.outsider, agency=cast.agency_b)
+    add_task(cast.outsider, osh, days=1)
+    later = due_in(5)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later)
+    assert weekly_digest(cast.program_manager).overdue_tasks == [late.reference]
+    assert weekly_digest(cast.outsider_manager).overdue_tasks == [osh.reference]
