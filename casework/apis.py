@@ -1084,6 +1084,16 @@ class LegalStatusEntryOutput(TimelineEntryOutput):
     actor = serializers.CharField(source="object.actor_name")
 
 
+class TaskEntryOutput(TimelineEntryOutput):
+    """A task added, changed, done or reopened (the tasks app's events)."""
+
+    task_id = serializers.IntegerField(source="object.task_id")
+    title = serializers.CharField(source="object.task.title")
+    event_kind = serializers.CharField(source="object.kind")
+    due_on = serializers.DateField(source="object.task.due_on")
+    actor = PersonNameField(source="object.actor")
+
+
 TIMELINE_OUTPUT = {
     TimelineKind.NOTE: NoteEntryOutput,
     TimelineKind.TRIAGE: TriageEntryOutput,
@@ -1093,6 +1103,7 @@ TIMELINE_OUTPUT = {
     TimelineKind.PLAN: PlanEntryOutput,
     TimelineKind.REFERRAL: ReferralEntryOutput,
     TimelineKind.LEGAL_STATUS: LegalStatusEntryOutput,
+    TimelineKind.TASK: TaskEntryOutput,
 }
 TimelineEntry = PolymorphicProxySerializer(
     component_name="TimelineEntry",

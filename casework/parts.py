@@ -96,6 +96,7 @@ class Part(models.TextChoices):
     NOTES_CLINICAL = "notes_clinical", _("Clinical notes")
     NOTES_POLICE = "notes_police", _("Notes shared with police")
     NOTES_ALL_AGENCIES = "notes_all_agencies", _("Notes shared with all engaged agencies")
+    TASKS = "tasks", _("Tasks")
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,8 @@ RULES: dict[Part, Rule] = {
     Part.NOTES_ALL_AGENCIES: Rule(
         read=TEAM | POLICE | holders("view_case_shared_notes"), write=TEAM
     ),
+    # Ad-hoc tasks (tasks app): the team's to-do list, never shared with other agencies.
+    Part.TASKS: Rule(read=TEAM, write=TEAM),
 }
 
 # The part each field belongs to; a field in no part is shown by no channel.

@@ -154,6 +154,7 @@ class TimelineKind(models.TextChoices):
     REFERRAL = "referral", _("Referrals and partner updates")
     # Registered by intake (intake/apps.py): read from the audit trail of the person.
     LEGAL_STATUS = "legal_status", _("Legal status")
+    TASK = "task", _("Tasks")
 
 
 # Sections other apps add to the case page (e.g. referrals' panel), each shown to the

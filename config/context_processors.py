@@ -7,6 +7,7 @@ from notifications.selectors import unread_count
 # (url name, label, model permission that shows the link)
 _NAVIGATION = (
     ("casework:caseload", _("My caseload"), "casework.view_case"),
+    ("tasks:my_tasks", _("My tasks"), "casework.change_case"),
     ("intake:intake", _("Register a returnee"), "returnees.add_returnee"),
     ("referrals:inbox", _("Inbox"), "referrals.view_referral"),
     ("referrals:outgoing", _("Sent referrals"), "referrals.add_referral"),

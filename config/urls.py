@@ -44,6 +44,7 @@ api_urlpatterns = [
     path("", include("reports.api_urls")),
     path("", include("referrals.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("tasks.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -60,6 +61,7 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("cases/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
+    path("tasks/", include("tasks.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_urlpatterns)),

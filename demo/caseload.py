@@ -428,4 +428,34 @@ def seed_caseload(
         created += len(people)
         if progress:
             progress(created)
+    _demo_tasks(agencies, today)
     return created
+
+
+DEMO_TASKS = [
+    ("Call about the housing application", 3),
+    ("Book the next home visit", 7),
+    ("Collect the school enrolment papers", 14),
+]
+
+
+def _demo_tasks(agencies: "DemoAgencies", today: datetime.date) -> None:
+    """A few tasks on each worker's first open cases, through the tasks service: one of
+    their own, one for their team (added by the program manager). No one is notified:
+    each worker owns what they add."""
+    from tasks.services import task_add
+
+    teams = [
+        (agencies.north_workers, agencies.north_manager),
+        (agencies.south_workers, agencies.south_manager),
+    ]
+    with transaction.atomic():
+        for workers, manager in teams:
+            for worker in workers:
+                cases = Case.objects.filter(assigned_worker=worker, status="open").order_by("pk")
+                for case, (title, days) in zip(cases[:3], DEMO_TASKS, strict=False):
+                    due_on = today + datetime.timedelta(days=days)
+                    task_add(actor=worker, case=case, title=title, due_on=due_on, owner=worker)
+                    task_add(
+                        actor=manager, case=case, title="Team review of the plan", due_on=due_on
+                    )

@@ -50,6 +50,11 @@ N = Notification._meta.db_table
 INSERT_NOTIFICATIONS = f"""
     INSERT INTO {N} (recipient_id, kind, case_id, followup_id, referral_id, due_on, created_at)
 """
+# The head of a reminder about a task (tasks/reminders.py): the same, naming the task
+# (task_id is in the unique reminder key) instead of a follow-up or a referral.
+INSERT_TASK_NOTIFICATIONS = f"""
+    INSERT INTO {N} (recipient_id, kind, case_id, task_id, due_on, created_at)
+"""
 
 # To every program manager, once a week (the due date is the week's Monday).
 DIGESTS = f"""

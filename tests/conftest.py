@@ -25,6 +25,7 @@ from intake.services import family_contact_add, returnee_register
 from referrals import services as referrals
 from reports.services import export_record
 from reports.tasks import run_export
+from tasks.services import task_add
 from tests.casework.helpers import flag, note, triage
 from tests.factories import PersonDetailsFactory
 
@@ -394,6 +395,13 @@ def world_build(cast: Cast) -> dict[str, int]:
     transfer = referrals.lead_transfer_offer(
         actor=cast.program_manager, case=case, to_agency=agency_c
     )
+    task = task_add(
+        actor=cast.social_worker,
+        case=case,
+        title="Call the employer",
+        due_on=timezone.localdate() + datetime.timedelta(days=3),
+        owner=cast.social_worker,
+    )
     exported = export_record(
         actor=cast.program_manager,
         format="csv",
@@ -418,6 +426,7 @@ def world_build(cast: Cast) -> dict[str, int]:
         "draft_id": draft.pk,
         "transfer_id": transfer.pk,
         "export_id": exported.pk,
+        "task_id": task.pk,
     }
 
 

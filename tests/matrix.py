@@ -86,6 +86,8 @@ REPORTS = {
 }
 # An export belongs to whoever asked for it (agency A's program manager here).
 OWN_EXPORT = {**REPORTS, "outsider_manager": 404}
+# Tasks across the cases one works (tasks.my_tasks): the roles that work cases.
+MY_TASKS = {**CASE_WORKERS_LISTS, "police_liaison": 403, "partner": 403}
 SIGNED_IN = dict.fromkeys(ROLES[:-1], OK)
 AUDITOR_ONLY = {**dict.fromkeys(ROLES[:-1], 403), "auditor": OK}
 # The auditor on any case; the program manager of the lead agency; another agency's PM: 404.
@@ -235,6 +237,17 @@ MATRIX = {
     "referrals:transfer_decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
     "api-lead-transfer-accept": ("post", RECEIVING_MANAGER, ["transfer_id"]),
     "api-lead-transfer-decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
+    # Tasks on a case (the case team's) and "My tasks" (tasks/).
+    "tasks:my_tasks": ("get", MY_TASKS, []),
+    "tasks:task_new": ("post", CASE_TEAM, ["case_id"]),
+    "tasks:task_edit": ("post", CASE_TEAM, ["case_id", "task_id"]),
+    "tasks:task_complete": ("post", CASE_TEAM, ["case_id", "task_id"]),
+    "tasks:task_reopen": ("post", CASE_TEAM, ["case_id", "task_id"]),
+    "api-case-tasks": ("post", CASE_TEAM, ["case_id"]),
+    "api-task": ("patch", CASE_TEAM, ["task_id"]),
+    "api-task-complete": ("post", CASE_TEAM, ["task_id"]),
+    "api-task-reopen": ("post", CASE_TEAM, ["task_id"]),
+    "api-tasks-mine": ("get", MY_TASKS, []),
     # The audit trail.
     "audit:events": ("get", AUDITOR_ONLY, []),
     "casework:case_access_log": ("get", ACCESS_LOG, ["case_id"]),

@@ -31,6 +31,7 @@ from intake.services import family_contact_add
 from referrals import services as referrals
 from reports.selectors import column_keys, columns
 from returnees.models import Returnee
+from tasks.services import task_add
 from tests.casework.helpers import note, triage
 
 DEPARTED = datetime.date(2013, 7, 19)
@@ -54,6 +55,7 @@ MARKERS: dict[Part, tuple[str, ...]] = {
     Part.NOTES_CLINICAL: ("Notemark clinical",),
     Part.NOTES_POLICE: ("Notemark police",),
     Part.NOTES_ALL_AGENCIES: ("Notemark all",),
+    Part.TASKS: ("Taskmark title",),
 }
 
 # The readers: each relationship with the case, and readers with none.
@@ -81,6 +83,7 @@ CARRIES = {
         Part.NOTES_CLINICAL,
         Part.NOTES_POLICE,
         Part.NOTES_ALL_AGENCIES,
+        Part.TASKS,
     },
     "lists": {Part.CASE, Part.IDENTITY},
     # References only: mail and the audit trail never carry a person's data.
@@ -108,6 +111,7 @@ CASE_URLS = {
     "referrals:referral_new": "page",
     "referrals:consent_new": "page",
     "referrals:transfer_offer": "page",
+    "tasks:task_new": "page",
     "casework:case_access_log": "audit",
     "api-case-detail": "api",
     "api-case-timeline": "timeline",
@@ -126,6 +130,7 @@ CASE_URLS = {
     "api-case-referrals": "api",
     "api-case-consents": "api",
     "api-case-lead-transfer": "api",
+    "api-case-tasks": "api",
 }
 # URLs taking no argument at all that show cases: lists of them, or none (forms, account).
 LIST_URLS = {
@@ -137,6 +142,8 @@ LIST_URLS = {
     "referrals:outgoing": "lists",
     "api-referral-inbox": "lists",
     "api-referral-sent": "lists",
+    "tasks:my_tasks": "lists",
+    "api-tasks-mine": "lists",
     "reports:dashboard": "lists",
     "reports:report": "lists",
     "api-report-rows": "lists",
@@ -300,6 +307,14 @@ def marked(cast, register, django_capture_on_commit_callbacks):
         )
         family_contact_add(
             actor=sw, case=case, name="Familymark", relationship="mother", warning_channel=False
+        )
+        # Given to a colleague on the team, who is no reader here: the mail channel too.
+        task_add(
+            actor=sw,
+            case=case,
+            title="Taskmark title",
+            due_on=timezone.localdate() + datetime.timedelta(days=7),
+            owner=cast.colleague,
         )
         for agency, scope, answer in [
             (cast.employer, ["identity", "contact", "plan", "shared_notes"], cast.partner),

@@ -938,6 +938,7 @@ def test_case_page_referral_section_query_count(
         "referrals of the case with their agencies",
         "consent records with agencies and who recorded them",
         "a lead transfer offer waiting for an answer",
+        "tasks of the case with owners and who did them",
         "the latest visible notes with authors",
         "custody episodes",
         "recent reviews",
