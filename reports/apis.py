@@ -1,7 +1,9 @@
 """The caseload report's rows and aggregates over the API, with the report's filters."""
 
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -10,7 +12,7 @@ from rest_framework.views import APIView
 from casework.apis import PartAwareOutput
 from casework.models import Case
 from core.api import PageNumberPagination, require_model_permission
-from reports import selectors, services
+from reports import selectors, services, summary
 from reports.filters import ReportFilter, filter_params
 from reports.selectors import Column, Kind
 from returnees.models import Region
@@ -148,3 +150,32 @@ class ReportAggregatesApi(APIView):
         data = selectors.dashboard(filterset.qs, filter_params(request.query_params))
         data["tiles"] = [tile.__dict__ for tile in data["tiles"]]
         return Response(AggregatesOutput(data).data)
+
+
+# --- The printable case summary -------------------------------------------------------
+
+
+class CaseSummaryApi(APIView):
+    """The case summary PDF: what the reader may read of the case, recorded as an export."""
+
+    permission_classes = [require_model_permission("casework.view_case")]
+
+    def perform_content_negotiation(self, request, force=False):
+        # The answer is a PDF whatever the client accepts; errors stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="case_summary_pdf",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description=_(
+                    "The summary (A4), named by the case reference: HW-000123-summary.pdf"
+                ),
+            ),
+            403: OpenApiResponse(description=_("Your role may not read cases.")),
+            404: OpenApiResponse(description=_("No such case, or not one you may see.")),
+        },
+    )
+    def get(self, request, case_id: int):
+        return summary.download(request.user, case_id)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.views import add_service_errors
-from reports import exports, selectors, services
+from reports import exports, selectors, services, summary
 from reports.filters import ReportFilter, filter_params
 from reports.forms import ExportForm
 from reports.models import ExportFormat, ExportJob
@@ -278,3 +278,13 @@ def export_download(request, job_id: int):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- The printable case summary -------------------------------------------------------
+
+
+@login_required
+@permission_required("casework.view_case", raise_exception=True)
+@require_GET
+def case_summary(request, case_id: int):
+    return summary.download(request.user, case_id)

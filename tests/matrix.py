@@ -149,6 +149,9 @@ MATRIX = {
     "api-case-timeline": ("get", CASE_READERS, ["case_id"]),
     "api-case-notes": ("get", CASE_READERS, ["case_id"]),
     "api-case-note": ("get", CASE_READERS, ["case_id", "note_id"]),
+    # The printable case summary: any reader, showing what they may read.
+    "reports:case_summary": ("get", CASE_READERS, ["case_id"]),
+    "api-case-summary": ("get", CASE_READERS, ["case_id"]),
     # Working a case.
     "casework:triage_new": ("post", CASE_TEAM, ["case_id"]),
     "casework:triage_decide": ("post", MANAGER_OF_CASE, ["case_id", "assessment_id"]),

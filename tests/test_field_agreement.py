@@ -32,6 +32,7 @@ from referrals import services as referrals
 from reports.selectors import column_keys, columns
 from returnees.models import Returnee
 from tests.casework.helpers import note, triage
+from tests.reports.pdf import pdf_text
 
 DEPARTED = datetime.date(2013, 7, 19)
 
@@ -41,7 +42,8 @@ MARKERS: dict[Part, tuple[str, ...]] = {
     Part.IDENTITY: ("Identitymark",),
     Part.CONTACT: ("Contactmark street 7",),
     Part.RETURN_LEGAL: ("2013-07-19", formats.date_format(DEPARTED, "DATE_FORMAT")),
-    Part.NEEDS: (">Income<", '"income"'),
+    # The summary PDF's text puts a label and its value on lines of their own.
+    Part.NEEDS: (">Income<", '"income"', "Needs\nIncome"),
     Part.FAMILY: ("Familymark",),
     Part.CATEGORY: ("Categorymark reason",),
     Part.TRIAGE: ("Triagemark rationale",),
@@ -83,6 +85,8 @@ CARRIES = {
         Part.NOTES_ALL_AGENCIES,
     },
     "lists": {Part.CASE, Part.IDENTITY},
+    # The printable case summary (PDF, page and API): every part, as the case page.
+    "summary": set(Part),
     # References only: mail and the audit trail never carry a person's data.
     "mail": set(),
     "audit": set(),
@@ -122,6 +126,8 @@ CASE_URLS = {
     "api-case-referrals": "api",
     "api-case-consents": "api",
     "api-case-lead-transfer": "api",
+    "reports:case_summary": "summary",
+    "api-case-summary": "summary",
 }
 # URLs taking no argument at all that show cases: lists of them, or none (forms, account).
 LIST_URLS = {
@@ -348,7 +354,9 @@ def _read(http, names: dict, kwargs: dict) -> dict[str, str]:
         if name == "casework:timeline" or name == "api-case-timeline":
             url += "?page_size=200" if name.startswith("api") else ""
         response = http.get(url)
-        if response.status_code == 200 and not getattr(response, "streaming", False):
+        if response.status_code == 200 and response["Content-Type"] == "application/pdf":
+            texts.setdefault(channel, []).append(pdf_text(response.content))
+        elif response.status_code == 200 and not getattr(response, "streaming", False):
             texts.setdefault(channel, []).append(response.content.decode())
     return {channel: "\n".join(parts) for channel, parts in texts.items()}
 
