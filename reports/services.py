@@ -138,6 +138,14 @@ def export_files_purge(*, now: datetime.datetime | None = None) -> int:
     return purged
 
 
+def export_file(job: ExportJob) -> Path | None:
+    """The finished file of a background export, while it may still be downloaded."""
+    if not job.is_downloadable:
+        return None
+    path = Path(job.file_path)
+    return path if path.is_file() else None
+
+
 def export_path(job: ExportJob) -> Path:
     """Where a background export's file goes: the private export directory, named by id."""
     directory = Path(settings.EXPORT_DIR)

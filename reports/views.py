@@ -6,7 +6,6 @@ A report's rows are always `cases_for_user(user)`; exports are recorded by
 """
 
 import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
@@ -265,10 +264,8 @@ def export_job(request, job_id: int):
 @require_GET
 def export_download(request, job_id: int):
     job = _own_job(request, job_id)
-    if not job.is_downloadable:
-        raise Http404
-    path = Path(job.file_path)
-    if not path.is_file():
+    path = services.export_file(job)
+    if path is None:
         raise Http404
     response = FileResponse(
         path.open("rb"),

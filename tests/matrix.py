@@ -142,6 +142,9 @@ MATRIX = {
     "reports:export_download": ("get", OWN_EXPORT, ["export_id"]),
     "api-report-rows": ("get", REPORTS, []),
     "api-report-aggregates": ("get", REPORTS, []),
+    "api-report-exports": ("post", REPORTS, []),
+    "api-report-export": ("get", OWN_EXPORT, ["export_id"]),
+    "api-report-export-download": ("get", OWN_EXPORT, ["export_id"]),
     # Reading a case.
     "casework:case_detail": ("get", CASE_READERS, ["case_id"]),
     "casework:timeline": ("get", CASE_READERS, ["case_id"]),
