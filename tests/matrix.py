@@ -184,6 +184,7 @@ MATRIX = {
         ["case_id", "note_id"],
     ),
     "api-case-reviews": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-followup": ("post", CASE_TEAM, ["case_id", "followup_id"]),
     "api-case-close": ("post", CASE_TEAM, ["case_id"]),
     "api-case-reopen": ("post", CASE_TEAM, ["case_id"]),
     "api-case-family-contacts": ("get", CASE_TEAM, ["case_id"]),

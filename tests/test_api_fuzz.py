@@ -42,6 +42,7 @@ PATH_PARAMETERS = {
     "referral_id": "referral_id",
     "transfer_id": "transfer_id",
     "job_id": "export_id",
+    "followup_id": "followup_id",
 }
 
 
