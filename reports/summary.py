@@ -11,8 +11,6 @@ footer names who printed it and when, and numbers the pages.
 
 import io
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
@@ -32,24 +30,7 @@ from casework.selectors import (
 )
 from referrals.selectors import case_referral_panel
 from reports import services
-
-FONTS = Path(__file__).resolve().parent / "fonts"
-FONT, BOLD = "HomewardSans", "HomewardSans-Bold"
-
-
-@cache
-def _register_fonts() -> None:
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    pdfmetrics.registerFont(TTFont(FONT, str(FONTS / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
-    # <b> inside a paragraph picks the bold face.
-    addMapping(FONT, 0, 0, FONT)
-    addMapping(FONT, 1, 0, BOLD)
-    addMapping(FONT, 0, 1, FONT)
-    addMapping(FONT, 1, 1, BOLD)
+from reports.exports import BOLD, FONT, register_fonts
 
 
 def filename(case) -> str:
@@ -434,7 +415,7 @@ def render(viewer: CaseViewer, *, printed_by, printed_at=None) -> bytes:
         TableStyle,
     )
 
-    _register_fonts()
+    register_fonts()
     printed_at = printed_at or timezone.now()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5)
     muted = ParagraphStyle("muted", parent=body, fontSize=7.5, textColor=colors.HexColor("#444"))

@@ -9,7 +9,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from audit.models import AuditAction, AuditEvent
 from casework.access import case_viewer
 from casework.parts import Part
-from reports import summary
+from reports import exports
 from tests.casework.helpers import note
 from tests.reports.pdf import pdf_pages, pdf_text
 
@@ -170,7 +170,7 @@ def test_long_text_wraps_inside_the_page_margins(cast, register, client_of):
             seen.append(text)
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             bold = "Bold" in str(font.get("/BaseFont", "")) if font else False
-            name = summary.BOLD if bold else summary.FONT
+            name = exports.BOLD if bold else exports.FONT
             right = x + stringWidth(text.rstrip(), name, size * tm[0] * cm[0])
             if x < 17 * mm or right > A4[0] - 17 * mm:
                 overruns.append((round(x), round(right), text[:30]))

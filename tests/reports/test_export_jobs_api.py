@@ -14,7 +14,7 @@ from django.utils import timezone
 from audit.models import AuditAction, AuditEvent
 from reports.models import ExportJob
 from tests.reports.conftest import IDENTITY
-from tests.reports.pdf import pdf_text
+from tests.reports.pdf import pdf_pages, pdf_text
 
 START = reverse("api-report-exports")
 
@@ -112,6 +112,26 @@ def test_xlsx_and_the_pdf_summary_are_exported_as_jobs_too(
         assert sheet.max_row == len(program["a_cases"]) + 1
     else:
         assert "caseload summary" in pdf_text(data)
+
+
+def test_the_caseload_pdf_prints_russian_labels_in_a_font_with_cyrillic(
+    cast, client_of, program, django_capture_on_commit_callbacks
+):
+    http = client_of(cast.program_manager)
+    http.post(reverse("language"), {"language": "ru", "next": "/"})
+
+    job = start(http, django_capture_on_commit_callbacks, format="pdf").json()
+    data = content(http.get(download_url(job["id"])))
+
+    fonts = set()
+    for page in pdf_pages(data):
+        page.extract_text(
+            visitor_text=lambda text, cm, tm, font, size: text.strip()
+            and fonts.add(str(font.get("/BaseFont")))
+        )
+    assert fonts
+    assert all(name.split("+")[-1].startswith("DejaVuSans") for name in fonts), fonts
+    assert any("\u0400" <= char <= "\u04ff" for char in pdf_text(data))  # Cyrillic text
 
 
 def test_an_identified_export_is_refused_without_the_permission_and_nothing_is_recorded(
