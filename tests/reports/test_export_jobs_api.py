@@ -126,8 +126,9 @@ def test_the_caseload_pdf_prints_russian_labels_in_a_font_with_cyrillic(
     fonts = set()
     for page in pdf_pages(data):
         page.extract_text(
-            visitor_text=lambda text, cm, tm, font, size: text.strip()
-            and fonts.add(str(font.get("/BaseFont")))
+            visitor_text=lambda text, cm, tm, font, size: (
+                text.strip() and fonts.add(str(font.get("/BaseFont")))
+            )
         )
     assert fonts
     assert all(name.split("+")[-1].startswith("DejaVuSans") for name in fonts), fonts
