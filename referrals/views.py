@@ -284,10 +284,16 @@ def _consent_initial(request, case) -> dict:
 
 def _return_path(request) -> str:
     """The page to return to after the form (`next`, from the link or the form), when it is
-    a path of this site; anything else — another host, a scheme, `//host` — is ignored."""
+    a path of this site; anything else — another host, a scheme, `//host`, control
+    characters — is ignored."""
     target = (request.POST if request.method == "POST" else request.GET).get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts=None, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and len(target) <= 2000
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts=None, require_https=request.is_secure()
+        )
     ):
         return target
     return ""

@@ -62,6 +62,9 @@ def test_recording_consent_from_a_draft_referral_returns_to_that_referral(cast, 
         "/\\evil.example",
         "javascript:alert(1)",
         "http://testserver/cases/",  # our host, but not a path: only paths are followed
+        "/cases/\x00",
+        "/cases/\r\nSet-Cookie: a=b",
+        "/" + "x" * 3000,
     ],
 )
 def test_a_next_that_is_not_a_path_of_this_site_is_ignored(cast, case, client_of, elsewhere):
