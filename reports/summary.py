@@ -73,7 +73,13 @@ def _person(user) -> str:
 
 @dataclass
 class Section:
-    """A heading and what is under it: label/value rows, a table, or paragraphs."""
+    """A heading and what is under it: label/value rows, a table, or paragraphs.
+
+    A table row cannot break across pages, so rows and tables hold short values only
+    (names, dates, labels, fields of a few hundred characters at most); free text that
+    may run to LONG_TEXT_MAX (rationales, outcomes, reasons, notes) goes in paragraphs,
+    which do.
+    """
 
     title: str
     rows: list[tuple[str, object]] = field(default_factory=list)
@@ -96,7 +102,7 @@ def sections(viewer: CaseViewer) -> list[Section]:
             (_("Pathway"), case.get_pathway_display()),
         ]
         if case.pathway_override_reason:
-            header.rows.append((_("Pathway chosen because"), case.pathway_override_reason))
+            header.paragraphs.append((_("Pathway chosen because"), case.pathway_override_reason))
     header.rows += [
         (_("Lead agency"), case.lead_agency.name),
         (_("Social worker"), _person(case.assigned_worker) if case.assigned_worker else None),
@@ -166,25 +172,26 @@ def sections(viewer: CaseViewer) -> list[Section]:
     if reads(Part.TRIAGE):
         out.append(_triage(case))
     if reads(Part.PLAN):
-        goals = list(goals_of(case))
         out.append(
             Section(
                 _("Support plan"),
-                table=(
-                    [_("Domain"), _("Goal"), _("Owner"), _("Target"), _("Status"), _("Outcome")],
-                    [
-                        [
-                            g.get_domain_display(),
-                            g.description,
-                            g.owner_agency.name,
-                            _date(g.target_date),
-                            g.get_status_display(),
-                            g.outcome,
-                        ]
-                        for g in goals
-                    ],
-                    [0.14, 0.26, 0.16, 0.12, 0.12, 0.20],
-                ),
+                paragraphs=[
+                    (
+                        " · ".join(
+                            [
+                                g.get_domain_display(),
+                                g.get_status_display(),
+                                g.owner_agency.name,
+                                _("target %(date)s") % {"date": _date(g.target_date)},
+                            ]
+                        ),
+                        "\n".join(
+                            [g.description]
+                            + ([_("Outcome: %(text)s") % {"text": g.outcome}] if g.outcome else [])
+                        ),
+                    )
+                    for g in goals_of(case)
+                ],
                 empty=_("No goals yet."),
             )
         )
@@ -320,30 +327,31 @@ def _referrals(case) -> list[Section]:
     panel = case_referral_panel(case)
     referrals = Section(
         _("Referrals"),
-        table=(
-            [_("To"), _("Service"), _("What is shared"), _("Answer by"), _("Status")],
-            [
-                [
-                    r.to_agency.name,
-                    r.get_service_type_display(),
-                    _join(r.scope_labels),
-                    _date(r.response_deadline),
-                    "\n".join(
-                        str(text)
-                        for text in (
-                            r.get_status_display(),
-                            r.decline_reason,
-                            r.cancel_reason,
-                            r.revoke_reason,
-                            r.outcome,
-                        )
-                        if text
-                    ),
-                ]
-                for r in panel["referrals"]
-            ],
-            [0.22, 0.18, 0.22, 0.13, 0.25],
-        ),
+        paragraphs=[
+            (
+                " · ".join(
+                    [
+                        r.to_agency.name,
+                        r.get_service_type_display(),
+                        _("shares: %(scope)s") % {"scope": _join(r.scope_labels)},
+                        _("answer by %(date)s") % {"date": _date(r.response_deadline)},
+                        r.get_status_display(),
+                    ]
+                ),
+                "\n".join(
+                    str(text)
+                    for text in (
+                        r.decline_reason,
+                        r.cancel_reason,
+                        r.revoke_reason,
+                        r.outcome,
+                    )
+                    if text
+                )
+                or "—",
+            )
+            for r in panel["referrals"]
+        ],
         empty=_("No referrals yet."),
     )
     consents = Section(

@@ -7,10 +7,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from audit.models import AuditAction, AuditEvent
+from casework import services as casework
 from casework.access import case_viewer
+from casework.models import LONG_TEXT_MAX
 from casework.parts import Part
+from referrals import services as referrals
 from reports import exports
-from tests.casework.helpers import note
+from tests.casework.helpers import note, triage
+from tests.referrals.helpers import sent
 from tests.reports.pdf import pdf_pages, pdf_text
 
 
@@ -180,6 +184,42 @@ def test_long_text_wraps_inside_the_page_margins(cast, register, client_of):
     assert not overruns
     text = pdf_text(content)
     assert "Микрорайон" in text  # the person's Cyrillic prints as text, not as boxes
+
+
+def test_the_longest_texts_a_case_may_hold_break_across_pages(cast, case, client_of):
+    """Reasons, outcomes, rationales and notes may run to 20,000 characters: none is in a
+    table row (which cannot break across pages), so the summary prints them whole."""
+    longest = "Lorem ipsum " * (LONG_TEXT_MAX // 12)
+    sw = cast.social_worker
+    triage(sw, case, "unsettled", rationale=longest)
+    case.refresh_from_db()
+    casework.case_pathway_set(
+        actor=sw, case=case, pathway="rehabilitation", reason=longest, expected_version=None
+    )
+    goal = casework.goal_add(
+        actor=sw,
+        case=case,
+        domain="employment",
+        description="Work",
+        owner_agency=cast.agency_a,
+        target_date=None,
+    )
+    casework.goal_update(
+        actor=sw,
+        goal=goal,
+        expected_version=goal.version,
+        status="achieved",
+        target_date=None,
+        outcome=longest,
+    )
+    referrals.referral_decline(actor=cast.partner, referral=sent(cast, case), reason=longest)
+    note(sw, case, "case_team", text=longest)
+
+    response = client_of(sw).get(page_url(case.pk))
+
+    assert response.status_code == 200
+    assert len(pdf_pages(response.content)) > 5
+    assert pdf_text(response.content).count("Lorem") >= 5 * (LONG_TEXT_MAX // 12)
 
 
 def test_labels_print_in_the_readers_language_in_a_font_with_cyrillic(cast, case, client_of):
