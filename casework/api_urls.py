@@ -42,6 +42,11 @@ urlpatterns = [
         name="api-case-flag-resolve",
     ),
     path(f"{CASE}reviews/", apis.ReviewsApi.as_view(), name="api-case-reviews"),
+    path(
+        f"{CASE}followups/<int:followup_id>/",
+        apis.FollowUpCompleteApi.as_view(),
+        name="api-case-followup",
+    ),
     path(f"{CASE}close/", apis.CaseCloseApi.as_view(), name="api-case-close"),
     path(f"{CASE}reopen/", apis.CaseReopenApi.as_view(), name="api-case-reopen"),
     path(f"{CASE}timeline/", apis.TimelineApi.as_view(), name="api-case-timeline"),

@@ -935,6 +935,29 @@ class ReviewsApi(CaseActionApi):
         return Response(ReviewOutput(review).data, status=status.HTTP_201_CREATED)
 
 
+class FollowUpInput(serializers.Serializer):
+    summary = MultiLineSerializerField(max_length=LONG_TEXT_MAX)
+
+
+class FollowUpCompleteApi(CaseActionApi):
+    """A post-exit follow-up review (6 or 12 months after closure as reintegrated),
+    recorded as the case page's follow-up form does. A follow-up already recorded, or
+    not of this case, is a 404, as on the page."""
+
+    required_permissions = {"POST": "casework.add_review"}
+
+    @extend_schema(request=FollowUpInput, responses={201: ReviewOutput, **WRITE_ERRORS})
+    def post(self, request, case_id: int, followup_id: int):
+        case = self.case_part(case_id, Part.REVIEWS, write=True).case
+        followup = get_object_or_404(case.followups, pk=followup_id, review__isnull=True)
+        serializer = FollowUpInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.followup_complete(
+            actor=request.user, followup=followup, summary=serializer.validated_data["summary"]
+        )
+        return Response(ReviewOutput(review).data, status=status.HTTP_201_CREATED)
+
+
 class CaseCloseInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ClosureReason.choices)
     note = MultiLineSerializerField(max_length=LONG_TEXT_MAX, allow_blank=True, default="")

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -281,24 +282,44 @@ def _consent_initial(request, case) -> dict:
     return initial
 
 
+def _return_path(request) -> str:
+    """The page to return to after the form (`next`, from the link or the form), when it is
+    a path of this site; anything else — another host, a scheme, `//host`, control
+    characters — is ignored."""
+    target = (request.POST if request.method == "POST" else request.GET).get("next", "")
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and len(target) <= 2000
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts=None, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return ""
+
+
 @login_required
 @permission_required("referrals.add_consentrecord", raise_exception=True)
 @require_http_methods(METHODS)
 def consent_new(request, case_id: int):
     case = case_part_for_user(request.user, case_id, Part.REFERRALS, write=True).case
     form = ConsentForm(_posted(request), case=case, initial=_consent_initial(request, case))
+    # From a draft referral's consent check, back to that referral once consent is recorded.
+    next_url = _return_path(request)
     return form_action_page(
         request,
         form,
         lambda d: services.consent_record(actor=request.user, case=case, **d),
         success=_("Consent recorded."),
-        redirect_to=_case_url(case),
+        redirect_to=next_url or _case_url(case),
         render=partial(
             _render_case_action,
             request,
             case,
             title=_("Record consent"),
             submit_label=_("Record consent"),
+            next_url=next_url,
         ),
     )
 

@@ -9,6 +9,7 @@ injection"): a leading ' before = + - @ tab or carriage return.
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 
 import xlsxwriter
@@ -157,6 +158,27 @@ def filename(fmt: str, *, identified: bool) -> str:
     return f"homeward-caseload-{kind}-{timezone.localdate().isoformat()}.{fmt}"
 
 
+# --- PDFs -------------------------------------------------------------------------------
+
+# DejaVu Sans, shipped in reports/fonts with its licence: PDF's base fonts (Helvetica…)
+# have no Cyrillic, and a system font may be missing on a fresh machine.
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT, BOLD = "HomewardSans", "HomewardSans-Bold"
+
+
+@cache
+def register_fonts() -> None:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont(FONT, str(FONTS / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+    # <b> inside a paragraph picks the bold face.
+    for bold, italic in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        addMapping(FONT, bold, italic, BOLD if bold else FONT)
+
+
 # --- The one-page PDF summary ---------------------------------------------------------
 
 
@@ -173,11 +195,14 @@ def pdf_summary(data: dict, filter_text: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    register_fonts()
     styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=7, leading=8)
+    small = styles["BodyText"].clone("small", fontName=FONT, fontSize=7, leading=8)
+    heading = styles["Heading3"].clone("heading", fontName=BOLD)
     grid = TableStyle(
         [
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
             ("FONTSIZE", (0, 0), (-1, -1), 6.5),
             ("LEADING", (0, 0), (-1, -1), 7.5),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
@@ -189,7 +214,7 @@ def pdf_summary(data: dict, filter_text: str) -> bytes:
     shades = [colors.HexColor(c) for c in ("#1b1b1b", "#5a5a5a", "#9a9a9a", "#d0d0d0")]
 
     def titled(drawing, title):
-        drawing.add(String(0, drawing.height - 8, title, fontSize=8, fontName="Helvetica-Bold"))
+        drawing.add(String(0, drawing.height - 8, title, fontSize=8, fontName=BOLD))
         return drawing
 
     # Cases by region and category (stacked-free: grouped bars, one shade per category).
@@ -202,6 +227,8 @@ def pdf_summary(data: dict, filter_text: str) -> bytes:
     ]
     bars.categoryAxis.categoryNames = [row["label"][:9] for row in region["rows"]]
     bars.categoryAxis.labels.fontSize = 5.5
+    bars.categoryAxis.labels.fontName = FONT
+    bars.valueAxis.labels.fontName = FONT
     bars.categoryAxis.labels.angle = 30
     bars.categoryAxis.labels.boxAnchor = "ne"
     bars.valueAxis.labels.fontSize = 6
@@ -235,6 +262,8 @@ def pdf_summary(data: dict, filter_text: str) -> bytes:
     lines.xValueAxis.valueSteps = list(range(len(monthly)))
     lines.xValueAxis.labelTextFormat = lambda i: monthly[int(i)]["month"][2:]
     lines.xValueAxis.labels.fontSize = 5.5
+    lines.xValueAxis.labels.fontName = FONT
+    lines.yValueAxis.labels.fontName = FONT
     lines.yValueAxis.labels.fontSize = 6
     lines.yValueAxis.valueMin = 0
     d2.add(lines)
@@ -254,6 +283,8 @@ def pdf_summary(data: dict, filter_text: str) -> bytes:
         accept.data = [[r["acceptance_percent"] or 0 for r in referrals]]
         accept.categoryAxis.categoryNames = [r["label"][:16] for r in referrals]
         accept.categoryAxis.labels.fontSize = 6
+        accept.categoryAxis.labels.fontName = FONT
+        accept.valueAxis.labels.fontName = FONT
         accept.valueAxis.valueMin, accept.valueAxis.valueMax = 0, 100
         accept.valueAxis.labels.fontSize = 6
         accept.bars[0].fillColor = shades[1]
@@ -298,7 +329,7 @@ def pdf_summary(data: dict, filter_text: str) -> bytes:
     )
     doc.build(
         [
-            Paragraph(_("Homeward caseload summary (pseudonymised)"), styles["Heading3"]),
+            Paragraph(_("Homeward caseload summary (pseudonymised)"), heading),
             Paragraph(
                 _("%(date)s · filter: %(filter)s")
                 % {"date": timezone.localdate().isoformat(), "filter": filter_text or _("none")},

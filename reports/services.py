@@ -138,8 +138,38 @@ def export_files_purge(*, now: datetime.datetime | None = None) -> int:
     return purged
 
 
+def export_file(job: ExportJob) -> Path | None:
+    """The finished file of a background export, while it may still be downloaded."""
+    if not job.is_downloadable:
+        return None
+    path = Path(job.file_path)
+    return path if path.is_file() else None
+
+
 def export_path(job: ExportJob) -> Path:
     """Where a background export's file goes: the private export directory, named by id."""
     directory = Path(settings.EXPORT_DIR)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     return directory / f"export-{job.pk}-{job.requested_at:%Y%m%d%H%M%S}.{job.format}"
+
+
+@transaction.atomic
+def case_summary_record(*, actor, viewer, parts: list[str]) -> None:
+    """Record a printed case summary as an export of that case, before the file leaves.
+
+    The trail tells it apart from a page read (`exported`, with the case) and from a
+    caseload export (its object is the case, not an export job), and keeps which parts
+    the reader's summary held: parts and ids, never their content. `viewer` is the
+    reader's CaseViewer (casework.access.case_part_for_user): who may print is who may
+    read the case.
+    """
+    if not actor.has_perm("casework.view_case") or viewer.user != actor:
+        raise PermissionDenied
+    audit_record(
+        action=AuditAction.EXPORTED,
+        actor=actor,
+        case=viewer.case,
+        obj=("casework.case", viewer.case.pk),
+        detail={"kind": "case_summary", "format": "pdf", "parts": parts},
+    )
+    logger.info("case summary printed: case %s, user %s", viewer.case.pk, actor.pk)

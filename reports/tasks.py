@@ -7,6 +7,7 @@ from django.utils import translation
 from agencies.selectors import staff_language
 from reports import exports, selectors, services
 from reports.filters import ReportFilter
+from reports.models import ExportFormat
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +33,23 @@ def _write(job, user) -> int:
         filterset = ReportFilter(job.filter_params, queryset=selectors.report_cases(user))
         if not filterset.is_valid():
             raise ValueError("stored filter no longer valid")
-        rows = selectors.report_rows(filterset.qs, reader=user, identified=job.identified)
-        columns = selectors.columns(identified=job.identified)
-        keys = [key for key, _label in columns]
         path = services.export_path(job)
-        written = exports.WRITERS[job.format](
-            path,
-            [str(label) for _key, label in columns],
-            exports.table(selectors.report_values(rows, identified=job.identified), keys),
-            progress=lambda n: services.export_progress(job=job, rows_written=n),
-        )
+        if job.format == ExportFormat.PDF:
+            # The report page's one-page PDF summary: aggregates of the filtered cases.
+            data = selectors.dashboard(filterset.qs, job.filter_params)
+            summary = ", ".join(f"{k}={v}" for k, v in job.filter_params.items())
+            path.write_bytes(exports.pdf_summary(data, summary))
+            written = filterset.qs.count()
+        else:
+            rows = selectors.report_rows(filterset.qs, reader=user, identified=job.identified)
+            columns = selectors.columns(identified=job.identified)
+            keys = [key for key, _label in columns]
+            written = exports.WRITERS[job.format](
+                path,
+                [str(label) for _key, label in columns],
+                exports.table(selectors.report_values(rows, identified=job.identified), keys),
+                progress=lambda n: services.export_progress(job=job, rows_written=n),
+            )
     except Exception as exc:
         # The type only: a database error's message can quote a person's data.
         logger.error("export %s failed: %s", job.pk, type(exc).__name__)

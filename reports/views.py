@@ -6,7 +6,6 @@ A report's rows are always `cases_for_user(user)`; exports are recorded by
 """
 
 import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.views import add_service_errors
-from reports import exports, selectors, services
+from reports import exports, selectors, services, summary
 from reports.filters import ReportFilter, filter_params
 from reports.forms import ExportForm
 from reports.models import ExportFormat, ExportJob
@@ -265,10 +264,8 @@ def export_job(request, job_id: int):
 @require_GET
 def export_download(request, job_id: int):
     job = _own_job(request, job_id)
-    if not job.is_downloadable:
-        raise Http404
-    path = Path(job.file_path)
-    if not path.is_file():
+    path = services.export_file(job)
+    if path is None:
         raise Http404
     response = FileResponse(
         path.open("rb"),
@@ -278,3 +275,13 @@ def export_download(request, job_id: int):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- The printable case summary -------------------------------------------------------
+
+
+@login_required
+@permission_required("casework.view_case", raise_exception=True)
+@require_GET
+def case_summary(request, case_id: int):
+    return summary.download(request.user, case_id)

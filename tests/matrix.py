@@ -146,6 +146,9 @@ MATRIX = {
     "reports:export_download": ("get", OWN_EXPORT, ["export_id"]),
     "api-report-rows": ("get", REPORTS, []),
     "api-report-aggregates": ("get", REPORTS, []),
+    "api-report-exports": ("post", REPORTS, []),
+    "api-report-export": ("get", OWN_EXPORT, ["export_id"]),
+    "api-report-export-download": ("get", OWN_EXPORT, ["export_id"]),
     # Reading a case.
     "casework:case_detail": ("get", CASE_READERS, ["case_id"]),
     "casework:timeline": ("get", CASE_READERS, ["case_id"]),
@@ -153,6 +156,9 @@ MATRIX = {
     "api-case-timeline": ("get", CASE_READERS, ["case_id"]),
     "api-case-notes": ("get", CASE_READERS, ["case_id"]),
     "api-case-note": ("get", CASE_READERS, ["case_id", "note_id"]),
+    # The printable case summary: any reader, showing what they may read.
+    "reports:case_summary": ("get", CASE_READERS, ["case_id"]),
+    "api-case-summary": ("get", CASE_READERS, ["case_id"]),
     # Working a case.
     "casework:triage_new": ("post", CASE_TEAM, ["case_id"]),
     "casework:triage_decide": ("post", MANAGER_OF_CASE, ["case_id", "assessment_id"]),
@@ -182,6 +188,7 @@ MATRIX = {
         ["case_id", "note_id"],
     ),
     "api-case-reviews": ("post", CASE_TEAM, ["case_id"]),
+    "api-case-followup": ("post", CASE_TEAM, ["case_id", "followup_id"]),
     "api-case-close": ("post", CASE_TEAM, ["case_id"]),
     "api-case-reopen": ("post", CASE_TEAM, ["case_id"]),
     "api-case-family-contacts": ("get", CASE_TEAM, ["case_id"]),

@@ -42,6 +42,8 @@ PATH_PARAMETERS = {
     "referral_id": "referral_id",
     "transfer_id": "transfer_id",
     "task_id": "task_id",
+    "job_id": "export_id",
+    "followup_id": "followup_id",
 }
 
 

@@ -33,6 +33,7 @@ from reports.selectors import column_keys, columns
 from returnees.models import Returnee
 from tasks.services import task_add
 from tests.casework.helpers import note, triage
+from tests.reports.pdf import pdf_text
 
 DEPARTED = datetime.date(2013, 7, 19)
 
@@ -42,7 +43,8 @@ MARKERS: dict[Part, tuple[str, ...]] = {
     Part.IDENTITY: ("Identitymark",),
     Part.CONTACT: ("Contactmark street 7",),
     Part.RETURN_LEGAL: ("2013-07-19", formats.date_format(DEPARTED, "DATE_FORMAT")),
-    Part.NEEDS: (">Income<", '"income"'),
+    # The summary PDF's text puts a label and its value on lines of their own.
+    Part.NEEDS: (">Income<", '"income"', "Needs\nIncome"),
     Part.FAMILY: ("Familymark",),
     Part.CATEGORY: ("Categorymark reason",),
     Part.TRIAGE: ("Triagemark rationale",),
@@ -86,6 +88,8 @@ CARRIES = {
         Part.TASKS,
     },
     "lists": {Part.CASE, Part.IDENTITY},
+    # The printable case summary (PDF, page and API): every part, as the case page.
+    "summary": set(Part),
     # References only: mail and the audit trail never carry a person's data.
     "mail": set(),
     "audit": set(),
@@ -131,6 +135,8 @@ CASE_URLS = {
     "api-case-consents": "api",
     "api-case-lead-transfer": "api",
     "api-case-tasks": "api",
+    "reports:case_summary": "summary",
+    "api-case-summary": "summary",
 }
 # URLs taking no argument at all that show cases: lists of them, or none (forms, account).
 LIST_URLS = {
@@ -167,6 +173,7 @@ NO_CASE_CONTENT = {
     "intake:duplicate_check",
     "api-returnee-register",
     "reports:report_export",  # read below, as the export channel
+    "api-report-exports",  # starts a background export: the same rows as the export channel
     "two_factor:login",
     "two_factor:profile",
     "two_factor:setup",
@@ -377,7 +384,9 @@ def _read(http, names: dict, kwargs: dict) -> dict[str, str]:
         if name == "casework:timeline" or name == "api-case-timeline":
             url += "?page_size=200" if name.startswith("api") else ""
         response = http.get(url)
-        if response.status_code == 200 and not getattr(response, "streaming", False):
+        if response.status_code == 200 and response["Content-Type"] == "application/pdf":
+            texts.setdefault(channel, []).append(pdf_text(response.content))
+        elif response.status_code == 200 and not getattr(response, "streaming", False):
             texts.setdefault(channel, []).append(response.content.decode())
     return {channel: "\n".join(parts) for channel, parts in texts.items()}
 
