@@ -19,16 +19,10 @@ RUN apt-get update \
     && useradd --create-home --uid 1000 homeward
 
 WORKDIR /app
-COPY pyproject.toml ./
-COPY config ./config
-COPY returnees ./returnees
-COPY casework ./casework
-COPY referrals ./referrals
-COPY audit ./audit
+# The whole tree but what .dockerignore leaves out: every app, its templates and
+# its files (the PDF fonts in reports/fonts), without a list of apps to keep up.
+COPY . ./
 RUN pip install .
-COPY manage.py ./
-COPY templates ./templates
-COPY static ./static
 COPY --from=assets /assets/node_modules/chart.js/dist ./node_modules/chart.js/dist
 # collectstatic and compilemessages (the ru/ky catalogues; .mo files are not committed)
 # need settings but no database or secret.

@@ -58,3 +58,15 @@ def test_an_import_that_closes_a_cycle_breaks_the_contract(tree):
     assert result.returncode == 1
     assert "Apps depend one way BROKEN" in result.stdout
     assert "casework.services -> referrals.models" in result.stdout
+
+
+def test_the_contract_names_every_app_of_ours():
+    """An app missing from root_packages would be checked by no contract."""
+    from django.apps import apps
+
+    ours = {
+        config.name.split(".")[0]
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(ROOT)
+    }
+    assert ours <= set(PACKAGES), f"apps outside the contract: {ours - set(PACKAGES)}"
