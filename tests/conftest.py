@@ -405,6 +405,8 @@ def world_build(cast: Cast) -> dict[str, int]:
         "draft_id": draft.pk,
         "transfer_id": transfer.pk,
         "export_id": exported.pk,
+        # A member of agency A, whom its program manager may deactivate or hand over.
+        "staff_id": cast.colleague.pk,
     }
 
 
