@@ -438,3 +438,25 @@ def test_the_hand_over_api_answers_the_count(cast, client_of, register):
         {"from_worker": cast.colleague.pk, "worker": cast.colleague.pk},
     ):
         assert http.post(HAND_OVER_API, wrong, content_type="application/json").status_code == 400
+
+
+# --- The bench's measurement, on a small caseload -------------------------------------------
+
+
+def test_the_bench_times_a_reassignment_and_leaves_the_cases_as_they_were(cast, register):
+    from tests.bench import reassign as bench
+
+    cases = [register() for _ in range(3)]
+    worker, ids = bench.chosen_cases(cast.program_manager, n=2)
+    assert worker == cast.colleague
+    assert ids == [c.pk for c in cases[:2]]
+    timings = bench.measure(
+        manager=cast.program_manager, worker=worker, case_ids=ids, runs=1, vacuuming=False
+    )
+    assert [(t.label, t.rows) for t in timings] == [
+        ("bulk reassign (service)", 2),
+        ("bare UPDATE", 2),
+    ]
+    assert any(sql.startswith("WITH target AS") for sql, _ms in timings[0].statements)
+    # Every run was rolled back.
+    assert {fresh(c).assigned_worker_id for c in cases} == {cast.social_worker.pk}
