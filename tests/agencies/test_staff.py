@@ -8,8 +8,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from agencies.services import staff_member_deactivate
+from agencies.models import Role
+from agencies.services import staff_member_create, staff_member_deactivate
 from casework.models import Case
+from tests.conftest import SESSION_QUERIES
 
 STAFF = reverse("casework:staff")
 CASELOAD = reverse("casework:caseload")
@@ -115,3 +117,56 @@ def test_a_deactivated_worker_can_no_longer_be_assigned(cast, client_of, case):
     )
     assert response.status_code == 400
     assert Case.objects.get(pk=case.pk).assigned_worker == cast.social_worker
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+STAFF_PAGE_QUERIES = [
+    *SESSION_QUERIES,
+    "the members of the manager's agencies, each with their open cases counted",
+    "header: the user's groups with their agencies",
+    "header: unread notification count",
+]
+
+
+@pytest.mark.parametrize("extra_members", [0, 12])
+def test_staff_page_query_count_does_not_grow_with_members(
+    cast, client_of, register, django_assert_num_queries, extra_members
+):
+    for n in range(extra_members):
+        staff_member_create(
+            actor=None,
+            username=f"worker{n}",
+            password=None,
+            password_hash="!",
+            role=Role.SOCIAL_WORKER,
+            agencies=[cast.agency_a],
+        )
+    register(actor=cast.colleague)
+    http = client_of(cast.program_manager)
+    with django_assert_num_queries(len(STAFF_PAGE_QUERIES)):
+        response = http.get(STAFF)
+    assert len(response.context["members"]) == 2 + extra_members
+
+
+HAND_OVER_QUERIES = [
+    *SESSION_QUERIES,
+    "the member, among the manager's agencies' staff",
+    "COUNT of their open cases the manager's agencies lead",
+    "the first of those cases with their people",
+    "the workers who may take them over (the form's choices)",
+    "header: the user's groups with their agencies",
+    "header: unread notification count",
+]
+
+
+@pytest.mark.parametrize("cases", [2, 20])
+def test_hand_over_page_query_count_does_not_grow_with_cases(
+    cast, client_of, register, django_assert_num_queries, cases
+):
+    for _ in range(cases):
+        register(actor=cast.colleague)
+    http = client_of(cast.program_manager)
+    with django_assert_num_queries(len(HAND_OVER_QUERIES)):
+        response = http.get(reverse("casework:hand_over", args=[cast.colleague.pk]))
+    assert response.context["count"] == cases

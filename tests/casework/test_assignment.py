@@ -305,6 +305,28 @@ def test_bulk_reassign_query_count_does_not_grow_with_cases(
     assert response.json()["reassigned"] == rows
 
 
+MANAGER_CASELOAD_QUERIES = [
+    *SESSION_QUERIES,
+    "COUNT of visible cases (paginator)",
+    "one page of cases joined with returnee, lead agency and worker",
+    "the workers cases can be reassigned to (the reassignment form's choices)",
+    "header: unread notification count",
+    "header: the user's groups with their agencies",
+]
+
+
+@pytest.mark.parametrize("rows", [5, 30])
+def test_the_managers_caseload_with_its_reassignment_form_keeps_its_query_count(
+    cast, client_of, register, django_assert_num_queries, rows
+):
+    for _ in range(rows):
+        register()
+    http = client_of(cast.program_manager)
+    with django_assert_num_queries(len(MANAGER_CASELOAD_QUERIES)):
+        response = http.get(CASELOAD)
+    assert 'id="reassign-form"' in response.content.decode()
+
+
 def _ten_thousand_cases_like(case, n: int) -> list[int]:
     """`n` copies of `case` (its person, its row, its grants), in one INSERT … SELECT per
     table: what intake would leave behind, without the services' cost per case."""
