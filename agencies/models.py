@@ -80,6 +80,10 @@ class Agency(models.Model):
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
         ordering = ["name"]
+        permissions = [
+            # Deactivating a member of one's own agency (agencies.services.staff_member_deactivate).
+            ("manage_staff", _("Can deactivate the members of their agency")),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="agency_review_days_positive",

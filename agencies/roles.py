@@ -50,6 +50,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.PROGRAM_MANAGER: [
         *_CASE_WORK,
         "casework.approve_triage",
+        # Who works which case: assignment, bulk reassignment, a leaver's hand-over.
+        "casework.assign_case",
+        # Deactivating a member of their agency (a leaver), ending their sessions at once.
+        "agencies.manage_staff",
         # Dashboard, caseload report, pseudonymised exports. Identified exports
         # (reports.export_identified) are in no role: granted person by person.
         "reports.view_caseload_report",
@@ -92,6 +96,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "otp_totp.delete_totpdevice",
     ],
 }
+
+
+# Roles that work cases (hold `casework.change_case`): those a case can be assigned to.
+CASE_WORKING_ROLES = [
+    role for role, perms in ROLE_PERMISSIONS.items() if "casework.change_case" in perms
+]
 
 
 def sync_roles(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:

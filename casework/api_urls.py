@@ -7,6 +7,8 @@ CASE = "cases/<int:case_id>/"
 urlpatterns = [
     path("cases/", apis.CaseListApi.as_view(), name="api-case-list"),
     path("flags/board/", apis.FlagBoardApi.as_view(), name="api-flags-board"),
+    path("cases/reassign/", apis.CasesReassignApi.as_view(), name="api-cases-reassign"),
+    path("cases/hand-over/", apis.HandOverApi.as_view(), name="api-cases-hand-over"),
     path(CASE, apis.CaseDetailApi.as_view(), name="api-case-detail"),
     path(f"{CASE}triage/", apis.TriageApi.as_view(), name="api-case-triage"),
     path(
@@ -15,6 +17,7 @@ urlpatterns = [
         name="api-case-triage-decision",
     ),
     path(f"{CASE}pathway/", apis.CasePathwayApi.as_view(), name="api-case-pathway"),
+    path(f"{CASE}assign/", apis.CaseAssignApi.as_view(), name="api-case-assign"),
     path(f"{CASE}custody/", apis.CustodyApi.as_view(), name="api-case-custody"),
     path(
         f"{CASE}custody/<int:episode_id>/end/",

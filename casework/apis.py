@@ -10,7 +10,9 @@ not on that case or that the caller may not see. Writes go through
 
 from collections.abc import Callable
 
+from django import forms as django_forms
 from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -26,9 +28,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency
+from agencies.selectors import case_workers, staff_of_manager
 from casework import services
 from casework.access import CaseViewer, case_part_for_user, note_to_amend
 from casework.filters import CaseFilter
+from casework.forms import MAX_CHOSEN_CASES
 from casework.lifecycles import FLAG, TRIAGE_APPROVAL, Approval, Lifecycle, approval_state
 from casework.models import (
     INDICATORS,
@@ -1215,3 +1219,182 @@ class FlagBoardApi(generics.ListAPIView):
         query = FlagBoardQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return flags_board(self.request.user, **query.validated_data)
+
+
+# --- Assignment, bulk reassignment, hand-over -------------------------------------------
+
+# The largest id Postgres keeps (bigint): a bigger number is a field error, not a 500.
+MAX_ID = 2**63 - 1
+
+
+def _worker_of_my_agencies(user, worker_id: int):
+    """The chosen worker, if they work cases for one of the user's agencies; otherwise
+    the same field error the service gives, so the answer tells nothing about ids."""
+    worker = case_workers(Agency.objects.filter(group__user=user)).filter(pk=worker_id).first()
+    if worker is None:
+        raise DjangoValidationError({"worker": services.ASSIGNABLE_ROLES_ERROR})
+    return worker
+
+
+class CaseAssignInput(serializers.Serializer):
+    worker = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("The id of an active social worker or program manager of the lead agency."),
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text=_("The case's `version` you last saw.")
+    )
+
+
+class CaseAssignApi(CaseActionApi):
+    """Assign the case to a worker of its lead agency (program managers). The previous
+    worker's own access to the case ends; the new worker is notified."""
+
+    required_permissions = {"POST": services.ASSIGN_PERMISSION}
+
+    @extend_schema(
+        request=CaseAssignInput, responses={200: CaseDetailOutput, **VERSIONED_WRITE_ERRORS}
+    )
+    def post(self, request, case_id: int):
+        viewer = self.case_part(case_id, Part.CASE, write=True)
+        serializer = CaseAssignInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        worker = _worker_of_my_agencies(request.user, data["worker"])
+        case = services.case_assign(
+            actor=request.user,
+            case=viewer.case,
+            worker=worker,
+            expected_version=data["version"],
+        )
+        return Response(case_detail_data(request.user, case, viewer))
+
+
+def _case_filter_input() -> type[serializers.Serializer]:
+    """The case list's filters (casework.filters.CaseFilter) as a JSON object: the same
+    names and choices, read by the same filter set, so no list of them is kept here."""
+    fields = {}
+    for name, declared in CaseFilter.base_filters.items():
+        field = declared.field
+        if isinstance(field, django_forms.NullBooleanField | django_forms.BooleanField):
+            fields[name] = serializers.BooleanField(required=False, label=declared.label)
+        elif isinstance(field, django_forms.ChoiceField):
+            choices = [choice for choice in field.choices if choice[0]]
+            fields[name] = serializers.ChoiceField(
+                choices=choices, required=False, label=declared.label
+            )
+        else:
+            fields[name] = serializers.CharField(
+                required=False,
+                allow_blank=True,
+                max_length=field.max_length,
+                label=declared.label,
+            )
+    return type("CaseFilterInput", (serializers.Serializer,), fields)
+
+
+CaseFilterInput = _case_filter_input()
+
+
+class CasesReassignInput(serializers.Serializer):
+    case_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=MAX_CHOSEN_CASES,
+        help_text=_("The cases to reassign; or give `filter` instead."),
+    )
+    filter = CaseFilterInput(
+        required=False,
+        help_text=_("Every case the case list shows with these filters; or give `case_ids`."),
+    )
+    worker = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("The id of an active social worker or program manager of your agency."),
+    )
+
+    def validate(self, data):
+        if ("case_ids" in data) == ("filter" in data):
+            raise serializers.ValidationError(_("Give either `case_ids` or `filter`, not both."))
+        return data
+
+
+class ReassignmentOutput(serializers.Serializer):
+    reassigned = serializers.IntegerField(help_text=_("Cases now assigned to the worker."))
+    unchanged = serializers.IntegerField(help_text=_("Cases that were already theirs."))
+    skipped = serializers.IntegerField(
+        help_text=_(
+            "Cases left as they were: closed, led by another agency, or not ones you may see."
+        )
+    )
+
+
+def reassignment_data(done: services.Reassignment, requested: int | None = None) -> dict:
+    total = done.selected if requested is None else requested
+    return {
+        "reassigned": done.reassigned,
+        "unchanged": done.unchanged,
+        "skipped": total - done.reassigned - done.unchanged,
+    }
+
+
+ASSIGN_ERRORS = {
+    400: OpenApiResponse(description=_("Field errors.")),
+    403: OpenApiResponse(description=_("Your role may not do this.")),
+}
+
+
+class CasesReassignApi(APIView):
+    """Reassign many cases at once (program managers): the chosen ones, or all that the
+    case list shows with a filter. Only open cases your agency leads are reassigned;
+    the others are counted as skipped."""
+
+    permission_classes = [require_model_permission(services.ASSIGN_PERMISSION)]
+
+    @extend_schema(request=CasesReassignInput, responses={200: ReassignmentOutput, **ASSIGN_ERRORS})
+    def post(self, request):
+        serializer = CasesReassignInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        worker = _worker_of_my_agencies(request.user, data["worker"])
+        if "filter" in data:
+            filterset = CaseFilter(data["filter"], queryset=caseload(request.user), request=request)
+            if not filterset.is_valid():
+                raise DjangoValidationError({"filter": _("The filter is not valid.")})
+            chosen, requested = filterset.qs, None
+        else:
+            ids = set(data["case_ids"])
+            chosen, requested = Case.objects.filter(pk__in=ids), len(ids)
+        done = services.cases_reassign(actor=request.user, cases=chosen, worker=worker)
+        return Response(reassignment_data(done, requested))
+
+
+class HandOverInput(serializers.Serializer):
+    from_worker = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text=_("The member of your agency who leaves.")
+    )
+    worker = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("The id of an active social worker or program manager of your agency."),
+    )
+
+
+class HandOverApi(APIView):
+    """Hand over every open case of a member of your agency (a leaver, active or already
+    deactivated) to another worker of your agency, in one step (program managers)."""
+
+    permission_classes = [require_model_permission(services.ASSIGN_PERMISSION)]
+
+    @extend_schema(request=HandOverInput, responses={200: ReassignmentOutput, **ASSIGN_ERRORS})
+    def post(self, request):
+        serializer = HandOverInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        leaver = staff_of_manager(request.user).filter(pk=data["from_worker"]).first()
+        if leaver is None:
+            raise DjangoValidationError({"from_worker": _("Choose a member of your agency.")})
+        worker = _worker_of_my_agencies(request.user, data["worker"])
+        done = services.caseload_hand_over(actor=request.user, from_worker=leaver, to_worker=worker)
+        return Response(reassignment_data(done))

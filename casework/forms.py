@@ -199,3 +199,78 @@ class FlagsBoardFilterForm(forms.Form):
     source = forms.ChoiceField(
         label=_("Source"), required=False, choices=[("", _("Any source")), *FlagSource.choices]
     )
+
+
+class WorkerChoiceField(forms.ModelChoiceField):
+    """A case worker, shown by name (never by username or email)."""
+
+    def label_from_instance(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class AssignForm(VersionForm):
+    worker = WorkerChoiceField(label=_("Social worker"), queryset=None)
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = workers
+
+
+# Rows of the caseload a person can tick in one go: a page. More is "all matching".
+MAX_CHOSEN_CASES = 10_000
+
+
+class CaseIdsField(forms.Field):
+    """Case ids as the checkboxes send them; anything but whole numbers is an error."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        try:
+            ids = sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Choose cases from the list."), code="invalid") from None
+        if len(ids) > MAX_CHOSEN_CASES or any(i < 1 or i > 2**63 - 1 for i in ids):
+            raise forms.ValidationError(_("Choose cases from the list."), code="invalid")
+        return ids
+
+
+class ReassignForm(forms.Form):
+    """The caseload's bulk reassignment: the ticked cases, or every case the
+    caseload's filter matches (sent along as it is in the page's address)."""
+
+    SELECTED, MATCHING = "selected", "matching"
+
+    scope = forms.ChoiceField(
+        label=_("Which cases"),
+        choices=[
+            (SELECTED, _("The cases I ticked")),
+            (MATCHING, _("All cases matching this filter")),
+        ],
+        initial=SELECTED,
+        widget=forms.RadioSelect,
+    )
+    case = CaseIdsField(label=_("Cases"), required=False)
+    worker = WorkerChoiceField(label=_("Reassign to"), queryset=None)
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = workers
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == self.SELECTED and not data.get("case"):
+            self.add_error("case", _("Tick the cases to reassign, or choose all matching."))
+        return data
+
+
+class HandOverForm(forms.Form):
+    worker = WorkerChoiceField(label=_("Hand the open cases over to"), queryset=None)
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = workers

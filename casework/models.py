@@ -98,6 +98,9 @@ class Case(models.Model):
             ("view_case_plan", _("Can see the support plan of a case")),
             ("view_case_shared_notes", _("Can see notes shared with all agencies")),
             ("view_case_triage", _("Can see the risk category and pathway of a case")),
+            # A program manager's decision: who works a case, a bulk reassignment, a
+            # leaver's hand-over (casework.services.case_assign, cases_reassign).
+            ("assign_case", _("Can assign cases to the workers of their agency")),
         ]
         indexes = [
             models.Index(name="case_status_opened", fields=["status", "-opened_on"]),

@@ -4,16 +4,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.access import is_member
 from agencies.models import Agency
+from agencies.selectors import case_workers, staff_of_manager
+from agencies.services import staff_member_deactivate
 from audit import middleware as audit_middleware
 from audit import selectors as audit_selectors
 from audit import views as audit_views
@@ -23,6 +27,7 @@ from casework import services
 from casework.access import CHANGE, case_for_user, case_part_for_user, case_viewer, note_to_amend
 from casework.filters import CaseFilter
 from casework.forms import (
+    AssignForm,
     CloseForm,
     CustodyEndForm,
     CustodyStartForm,
@@ -32,15 +37,17 @@ from casework.forms import (
     FollowUpForm,
     GoalForm,
     GoalUpdateForm,
+    HandOverForm,
     NoteAmendForm,
     NoteForm,
     PathwayForm,
+    ReassignForm,
     ReopenForm,
     ReviewForm,
     TriageDecisionForm,
     TriageForm,
 )
-from casework.models import INDICATORS, Case, Flag, FlagStatus, Severity
+from casework.models import INDICATORS, Case, CaseStatus, Flag, FlagStatus, Severity
 from casework.parts import ANY_NOTE, Part
 from casework.selectors import (
     CASE_PAGE_SECTIONS,
@@ -81,8 +88,8 @@ def form_action_page(
     """The answer to a page whose form runs a service: always a response.
 
     A valid POST runs `action(cleaned_data)`; when the service succeeds, the
-    `success` message and a redirect to `redirect_to` (a URL, or a function of
-    what the service returned). Otherwise the page again, `render(form, status,
+    `success` message and a redirect to `redirect_to` (each a value, or a function
+    of what the service returned). Otherwise the page again, `render(form, status,
     current)`: 200 for a GET, 400 with the form's or the service's errors (nothing
     was changed), 409 for a stale version (ConcurrentEdit), with `conflict_form`
     bound over the stored record and `current` that record.
@@ -102,7 +109,7 @@ def form_action_page(
     except ValidationError as exc:
         add_service_errors(form, exc)
         return render(form, 400, None)
-    messages.success(request, success)
+    messages.success(request, success(done) if callable(success) else success)
     return redirect(redirect_to(done) if callable(redirect_to) else redirect_to)
 
 
@@ -139,16 +146,30 @@ def _render_action(request, case, form, status, current=None, **extra):
 @permission_required("casework.view_case", raise_exception=True)
 @require_GET
 def caseload(request):
-    filterset = CaseFilter(request.GET, queryset=caseload_selector(request.user), request=request)
+    return _caseload_page(request, request.GET)
+
+
+def _caseload_page(request, params, *, reassign_form=None, status: int = 200):
+    """The caseload filtered by `params`; for program managers, with the form that
+    reassigns the ticked cases or all those the filter matches (caseload_reassign)."""
+    filterset = CaseFilter(params, queryset=caseload_selector(request.user), request=request)
     cases = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    page = Paginator(cases, CASELOAD_PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "casework/caseload.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
-    )
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    if request.user.has_perm(services.ASSIGN_PERMISSION):
+        context["reassign_form"] = reassign_form or ReassignForm(
+            workers=_workers_of_my_agencies(request.user)
+        )
+        form = context["reassign_form"]
+        chosen = form.data.getlist("case") if form.is_bound else []
+        context["chosen"] = {int(v) for v in chosen if v.isdigit()}
+        # The filter as the page applied it, carried by the reassignment form.
+        context["filter_params"] = [
+            (name, value) for name in CaseFilter.base_filters for value in params.getlist(name)
+        ]
+    return render(request, "casework/caseload.html", context, status=status)
 
 
 @login_required
@@ -674,4 +695,176 @@ def flags_board(request):
         request,
         "casework/flags_board.html",
         {"form": form, "page": page, "query": query, "here": request.get_full_path()},
+    )
+
+
+# --- Assignment, bulk reassignment, staff and hand-over ---------------------------------
+
+
+def _workers_of_my_agencies(user):
+    return case_workers(Agency.objects.filter(group__user=user)).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+@login_required
+@permission_required(services.ASSIGN_PERMISSION, raise_exception=True)
+@require_http_methods(METHODS)
+def case_assign(request, case_id: int):
+    case = case_part_for_user(request.user, case_id, Part.CASE, write=True).case
+    workers = case_workers([case.lead_agency_id]).order_by("last_name", "first_name", "pk")
+    form_class = partial(AssignForm, workers=workers)
+    form = form_class(
+        request.POST or None,
+        initial={"worker": case.assigned_worker_id, "version": case.version},
+    )
+    return _case_action_page(
+        request,
+        case,
+        form,
+        lambda d: services.case_assign(
+            actor=request.user, case=case, worker=d["worker"], expected_version=d["version"]
+        ),
+        success=_("Case assigned."),
+        conflict_form=form_class,
+        title=_("Assign the case"),
+        submit_label=_("Assign"),
+    )
+
+
+@login_required
+@permission_required(services.ASSIGN_PERMISSION, raise_exception=True)
+@require_POST
+def caseload_reassign(request):
+    """Reassign the ticked cases, or all that the caseload's filter matches."""
+    form = ReassignForm(request.POST, workers=_workers_of_my_agencies(request.user))
+    filter_params = request.POST.copy()
+    for name in ["csrfmiddlewaretoken", *form.fields]:
+        filter_params.pop(name, None)
+    if not form.is_valid():
+        return _caseload_page(request, filter_params, reassign_form=form, status=400)
+    data = form.cleaned_data
+    if data["scope"] == ReassignForm.MATCHING:
+        filterset = CaseFilter(
+            filter_params, queryset=caseload_selector(request.user), request=request
+        )
+        if not filterset.is_valid():
+            form.add_error(None, _("The caseload's filter is not valid; apply it again."))
+            return _caseload_page(request, filter_params, reassign_form=form, status=400)
+        chosen, requested = filterset.qs, None
+    else:
+        chosen, requested = Case.objects.filter(pk__in=data["case"]), len(data["case"])
+    try:
+        done = services.cases_reassign(actor=request.user, cases=chosen, worker=data["worker"])
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _caseload_page(request, filter_params, reassign_form=form, status=400)
+    skipped = (requested if requested is not None else done.selected) - done.reassigned
+    skipped -= done.unchanged
+    worker = data["worker"].get_full_name() or data["worker"].get_username()
+    message = ngettext(
+        "%(count)s case reassigned to %(worker)s.",
+        "%(count)s cases reassigned to %(worker)s.",
+        done.reassigned,
+    ) % {"count": done.reassigned, "worker": worker}
+    if skipped:
+        message += " " + ngettext(
+            "%(count)s case was left as it was: closed, or not led by your agency.",
+            "%(count)s cases were left as they were: closed, or not led by your agency.",
+            skipped,
+        ) % {"count": skipped}
+    messages.success(request, message)
+    query = filter_params.urlencode()
+    return redirect(reverse("casework:caseload") + (f"?{query}" if query else ""))
+
+
+def _staff_member(request, user_id):
+    """A member of one of the manager's agencies, active or not; otherwise Http404,
+    recorded like any refusal."""
+    member = staff_of_manager(request.user).filter(pk=user_id).first()
+    if member is None:
+        audit_refusal(object_type="auth.user", object_id=user_id)
+        raise Http404
+    return member
+
+
+@login_required
+@permission_required("agencies.manage_staff", raise_exception=True)
+@require_GET
+def staff(request):
+    """The members of the manager's agencies, with their open cases (led by those
+    agencies): where a manager deactivates a leaver and hands over a caseload."""
+    mine = Agency.objects.filter(group__user=request.user)
+    open_here = Q(assigned_cases__status=CaseStatus.OPEN, assigned_cases__lead_agency__in=mine)
+    members = staff_of_manager(request.user).annotate(
+        open_cases=Count("assigned_cases", filter=open_here, distinct=True)
+    )
+    return render(request, "casework/staff.html", {"members": members})
+
+
+@login_required
+@permission_required("agencies.manage_staff", raise_exception=True)
+@require_http_methods(METHODS)
+def staff_deactivate(request, user_id: int):
+    """Confirm, then deactivate: the person's sessions and API token end at once, and
+    the manager is taken to the hand-over of their open cases."""
+    member = _staff_member(request, user_id)
+    if request.method == "POST":
+        try:
+            staff_member_deactivate(actor=request.user, user=member)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("casework:staff")
+        messages.success(
+            request,
+            _("%(name)s was deactivated and signed out everywhere.")
+            % {"name": member.get_full_name() or member.get_username()},
+        )
+        return redirect("casework:hand_over", user_id=member.pk)
+    return render(request, "casework/staff_deactivate.html", {"member": member})
+
+
+HAND_OVER_LISTED = 50
+
+
+@login_required
+@permission_required(services.ASSIGN_PERMISSION, raise_exception=True)
+@require_http_methods(METHODS)
+def hand_over(request, user_id: int):
+    """A worker's open cases (those the manager's agencies lead) and the form that
+    hands them all over to someone else."""
+    member = _staff_member(request, user_id)
+    workers = _workers_of_my_agencies(request.user).exclude(pk=member.pk)
+    form = HandOverForm(request.POST or None, workers=workers)
+    open_cases = caseload_selector(request.user).filter(
+        assigned_worker=member,
+        status=CaseStatus.OPEN,
+        lead_agency__in=Agency.objects.filter(group__user=request.user),
+    )
+
+    def render_page(form, status, current=None):
+        return render(
+            request,
+            "casework/hand_over.html",
+            {
+                "member": member,
+                "form": form,
+                "count": open_cases.count(),
+                "cases": open_cases[:HAND_OVER_LISTED],
+            },
+            status=status,
+        )
+
+    return form_action_page(
+        request,
+        form,
+        lambda d: services.caseload_hand_over(
+            actor=request.user, from_worker=member, to_worker=d["worker"]
+        ),
+        success=lambda done: (
+            ngettext("%(count)s case handed over.", "%(count)s cases handed over.", done.reassigned)
+            % {"count": done.reassigned}
+        ),
+        redirect_to=reverse("casework:staff"),
+        render=render_page,
     )

@@ -427,6 +427,8 @@ def world_build(cast: Cast) -> dict[str, int]:
         "transfer_id": transfer.pk,
         "export_id": exported.pk,
         "task_id": task.pk,
+        # A member of agency A, whom its program manager may deactivate or hand over.
+        "staff_id": cast.colleague.pk,
     }
 
 

@@ -103,6 +103,12 @@ OPTIONAL_SECOND_FACTOR = {
     "administrator": 403,
 }
 
+# Assignment, bulk reassignment and hand-over: program managers (casework.assign_case),
+# on the open cases their agency leads; the outsider's manager works their own agency's.
+ASSIGNERS = {**REPORTS}
+# A member of agency A (the world's `staff_id`): their agency's program manager only.
+STAFF_OF_A = {**REPORTS, "outsider_manager": 404}
+
 # url name -> (method, profile, URL kwargs taken from the world)
 MATRIX = {
     "home": ("get", PUBLIC, []),  # a redirect to the caseload, which asks to sign in
@@ -255,6 +261,15 @@ MATRIX = {
     "api-task-complete": ("post", CASE_TEAM, ["task_id"]),
     "api-task-reopen": ("post", CASE_TEAM, ["task_id"]),
     "api-tasks-mine": ("get", MY_TASKS, []),
+    # Assignment, bulk reassignment, staff and hand-over (casework/services.py).
+    "casework:case_assign": ("post", MANAGER_OF_CASE, ["case_id"]),
+    "api-case-assign": ("post", MANAGER_OF_CASE, ["case_id"]),
+    "casework:caseload_reassign": ("post", ASSIGNERS, []),
+    "api-cases-reassign": ("post", ASSIGNERS, []),
+    "api-cases-hand-over": ("post", ASSIGNERS, []),
+    "casework:staff": ("get", ASSIGNERS, []),
+    "casework:staff_deactivate": ("post", STAFF_OF_A, ["staff_id"]),
+    "casework:hand_over": ("post", STAFF_OF_A, ["staff_id"]),
     # The audit trail.
     "audit:events": ("get", AUDITOR_ONLY, []),
     "casework:case_access_log": ("get", ACCESS_LOG, ["case_id"]),
@@ -264,6 +279,7 @@ URL_KWARGS = {
     "draft_id": "referral_id",
     "sent_id": "referral_id",
     "export_id": "job_id",
+    "staff_id": "user_id",
 }
 
 

@@ -126,6 +126,10 @@ def run(*, returnees: int) -> None:
         reports_bench.run(measure, print_table)
     except RequestFailed as exc:
         failures.append(f"reports: {exc}")
+    print()
+    from tests.bench import reassign as reassign_bench
+
+    reassign_bench.run()
     if failures:
         print()
         print("FAILED (Django logged the details above):", *failures, sep="\n  ")

@@ -82,3 +82,37 @@ def test_program_manager(cast, page, login, register, journey):
     assert not any("Oshov" in str(cell) for row in table for cell in row)
     assert errors == []
     assert Case.objects.count() == 5
+
+
+@pytest.mark.parametrize("page", ["ru"], indirect=True)
+def test_program_manager_reassigns_the_filtered_caseload(cast, page, login, register, journey):
+    """Filter the caseload by region, choose "all matching this filter" (more cases than
+    one page shows), reassign them to a colleague, and see the result in the list."""
+    osh = [register(region="osh_city", family_name=f"Oshov{n}") for n in range(27)]
+    elsewhere = register(region="bishkek")
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    login(cast.program_manager)
+    page.locator("form.filters [name=region]").select_option("osh_city")
+    page.locator("form.filters button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"region=osh_city"))
+    journey.step("caseload-filtered")
+
+    form = page.locator("#reassign-form")
+    form.locator("[name=scope][value=matching]").check()
+    form.locator("[name=worker]").select_option(str(cast.colleague.pk))
+    journey.step("reassign-all-matching")
+    form.locator("button[type=submit]").click()
+
+    # Back on the filtered caseload, with the result said and every row the colleague's.
+    expect(page).to_have_url(re.compile(r"region=osh_city"))
+    expect(page.locator(".messages")).to_contain_text("27")
+    expect(page.locator("table.list tbody tr").first).to_contain_text("Nurbek")
+    journey.step("reassigned")
+    assert set(
+        Case.objects.filter(pk__in=[c.pk for c in osh]).values_list("assigned_worker", flat=True)
+    ) == {cast.colleague.pk}
+    elsewhere.refresh_from_db()
+    assert elsewhere.assigned_worker == cast.social_worker
+    assert errors == []

@@ -64,6 +64,7 @@ PAGES = {
     "case_close": ["GET", "POST"],
     "case_reopen": ["GET", "POST"],
     "followup_complete": ["GET", "POST"],
+    "case_assign": ["GET", "POST"],
 }
 
 
@@ -90,7 +91,17 @@ def test_every_casework_page_is_listed():
     # Lists are not case pages: the caseload's tests, tests/referrals/test_referral_pages.py
     # (the flags board) and the access matrix cover them. The access log is the
     # auditor's too: tests/audit/test_auditor_pages.py covers who reads it.
-    names = {p.name for p in urls.urlpatterns} - {"caseload", "flags_board", "case_access_log"}
+    # The program manager's bulk reassignment, staff and hand-over pages act on many
+    # cases: tests/casework/test_assignment.py and tests/agencies/test_staff.py.
+    names = {p.name for p in urls.urlpatterns} - {
+        "caseload",
+        "flags_board",
+        "case_access_log",
+        "caseload_reassign",
+        "staff",
+        "staff_deactivate",
+        "hand_over",
+    }
     assert names == set(PAGES)
 
 
