@@ -1072,6 +1072,19 @@ class ReferralEntryOutput(TimelineEntryOutput):
     actor = PersonNameField(source="object.actor")
 
 
+class DocumentEntryOutput(TimelineEntryOutput):
+    """A document added to or removed from the case (documents app); read through the
+    note rule of its visibility, like a note."""
+
+    document_id = serializers.IntegerField(source="object.document_id")
+    event_kind = serializers.CharField(source="object.kind")
+    title = serializers.CharField(source="object.document.title")
+    visibility = serializers.ChoiceField(
+        choices=NoteVisibility.choices, source="object.document.visibility"
+    )
+    actor = PersonNameField(source="object.actor")
+
+
 TIMELINE_OUTPUT = {
     TimelineKind.NOTE: NoteEntryOutput,
     TimelineKind.TRIAGE: TriageEntryOutput,
@@ -1080,6 +1093,7 @@ TIMELINE_OUTPUT = {
     TimelineKind.STATUS: StatusEntryOutput,
     TimelineKind.PLAN: PlanEntryOutput,
     TimelineKind.REFERRAL: ReferralEntryOutput,
+    TimelineKind.DOCUMENT: DocumentEntryOutput,
 }
 TimelineEntry = PolymorphicProxySerializer(
     component_name="TimelineEntry",

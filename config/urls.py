@@ -43,6 +43,7 @@ api_urlpatterns = [
     path("", include("casework.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("referrals.api_urls")),
+    path("", include("documents.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -59,6 +60,7 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("cases/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
+    path("", include("documents.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_urlpatterns)),
