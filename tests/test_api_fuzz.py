@@ -41,6 +41,7 @@ PATH_PARAMETERS = {
     "contact_id": "contact_id",
     "referral_id": "referral_id",
     "transfer_id": "transfer_id",
+    "document_id": "document_id",
 }
 
 

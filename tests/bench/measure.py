@@ -126,6 +126,13 @@ def run(*, returnees: int) -> None:
         reports_bench.run(measure, print_table)
     except RequestFailed as exc:
         failures.append(f"reports: {exc}")
+    print()
+    from tests.bench import documents as documents_bench
+
+    try:
+        documents_bench.run(user=user, case=case)
+    except RuntimeError as exc:
+        failures.append(f"documents: {exc}")
     if failures:
         print()
         print("FAILED (Django logged the details above):", *failures, sep="\n  ")
