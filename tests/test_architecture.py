@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 PACKAGES = [
     "config", "core", "agencies", "returnees", "audit", "notifications",
-    "casework", "referrals", "intake", "reports", "demo",
+    "casework", "referrals", "tasks", "documents", "intake", "reports", "demo",
 ]  # fmt: skip
 
 
