@@ -331,6 +331,7 @@ SPECTACULAR_SETTINGS = {
             ],
             "casework.selectors": ["TimelineKind"],
             "agencies.models": ["AgencyKind"],
+            "documents.models": ["DocumentKind"],
             "referrals.models": [
                 "ServiceType",
                 "ShareScope",

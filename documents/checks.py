@@ -163,6 +163,9 @@ def _office_document(file) -> FileType:
                 for part, office_type in OFFICE_OPEN_XML.items():
                     if part in names:
                         return office_type
+            if "mimetype" in names or "[Content_Types].xml" in names:
+                # A document of a kind we do not take (a presentation, an e-book…).
+                raise _refuse_unknown()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
         raise _refuse_unknown() from None
     finally:
@@ -199,7 +202,7 @@ def clean_filename(name: str, file_type: FileType) -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in _CONTROL_OR_FORMAT)
     name = _RESERVED.sub("_", name)
-    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    name = re.sub(r"\s+", " ", name).strip().strip(".").strip()
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""

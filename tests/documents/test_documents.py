@@ -127,9 +127,11 @@ def test_a_document_with_a_pdf_name_and_executable_content_is_refused(cast, case
         ("passport.pdf", files.archive(), "Archives"),
         (
             "passport.docx",
-            files.zip_of({"[Content_Types].xml": b"<Types/>", "x.bin": b"1"}),
-            "Archives",
+            # An Office file of a kind we do not take (a presentation).
+            files.zip_of({"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"1"}),
+            "This kind of file is not accepted",
         ),
+        ("scans.zip", files.zip_of({"a.txt": b"1"}), "Archives"),
         ("passport.pdf", b"\x1f\x8b\x08\x00" + b"\x00" * 100, "Archives"),
         ("passport.pdf", b"Rar!\x1a\x07\x00" + b"\x00" * 100, "Archives"),
         ("passport.pdf", b"7z\xbc\xaf\x27\x1c" + b"\x00" * 100, "Archives"),
@@ -365,6 +367,7 @@ def test_an_uploaded_name_is_cleaned_and_the_file_is_stored_under_a_generated_na
     assert long.filename.endswith(".pdf")
     nameless = upload(cast, case, name="...", content=files.PDF)
     assert nameless.filename == "document.pdf"
+    assert upload(cast, case, name=" report.pdf. ", content=files.PDF).filename == "report.pdf"
     response_name = upload(cast, case, name='in"voice;.pdf', content=files.PDF).filename
     assert response_name == "in_voice;.pdf"
 
