@@ -71,6 +71,10 @@ def test_the_team_uploads_a_document_on_the_page_and_downloads_it(cast, case, cl
         len(files.PDF),
     )
     assert len(stored_files() - before) == 1
+    # The row's insertion reached the trail through its trigger, like any tracked table.
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CHANGED, object_type="documents.document", object_id=str(document.pk)
+    ).exists()
     page = http.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
     assert "Decision of the district court" in page
     assert reverse("documents:document_download", args=[document.pk]) in page
