@@ -1118,6 +1118,18 @@ class TaskEntryOutput(TimelineEntryOutput):
     title = serializers.CharField(source="object.task.title")
     event_kind = serializers.CharField(source="object.kind")
     due_on = serializers.DateField(source="object.task.due_on")
+
+
+class DocumentEntryOutput(TimelineEntryOutput):
+    """A document added to or removed from the case (documents app); read through the
+    note rule of its visibility, like a note."""
+
+    document_id = serializers.IntegerField(source="object.document_id")
+    event_kind = serializers.CharField(source="object.kind")
+    title = serializers.CharField(source="object.document.title")
+    visibility = serializers.ChoiceField(
+        choices=NoteVisibility.choices, source="object.document.visibility"
+    )
     actor = PersonNameField(source="object.actor")
 
 
@@ -1131,6 +1143,7 @@ TIMELINE_OUTPUT = {
     TimelineKind.REFERRAL: ReferralEntryOutput,
     TimelineKind.LEGAL_STATUS: LegalStatusEntryOutput,
     TimelineKind.TASK: TaskEntryOutput,
+    TimelineKind.DOCUMENT: DocumentEntryOutput,
 }
 TimelineEntry = PolymorphicProxySerializer(
     component_name="TimelineEntry",

@@ -155,28 +155,35 @@ class TimelineKind(models.TextChoices):
     # Registered by intake (intake/apps.py): read from the audit trail of the person.
     LEGAL_STATUS = "legal_status", _("Legal status")
     TASK = "task", _("Tasks")
+    DOCUMENT = "document", _("Documents")
 
 
 # Sections other apps add to the case page (e.g. referrals' panel), each shown to the
 # readers of one part: name in the template context -> (part, load(case)). Registered
-# from the owning app's AppConfig.ready() with `case_page_section`.
-CASE_PAGE_SECTIONS: dict[str, tuple[Part, Callable]] = {}
+# from the owning app's AppConfig.ready() with `case_page_section`. A section whose rows
+# are each in a part of their own (documents: the part of a note of their visibility)
+# gives no part, and its `load(viewer)` keeps the rows the viewer may read.
+CASE_PAGE_SECTIONS: dict[str, tuple[Part | None, Callable]] = {}
 
 
-def case_page_section(name: str, part: Part, load: Callable) -> None:
+def case_page_section(name: str, part: Part | None, load: Callable) -> None:
     CASE_PAGE_SECTIONS[name] = (part, load)
 
 
 @dataclass(frozen=True)
 class TimelineSource:
     """Entries of one kind another app adds to a case's timeline (e.g. referral events):
-    `rows(case)` gives them, `at` names their time, `loader` loads a page of them."""
+    `rows(case)` gives them, `at` names their time, `loader` loads a page of them.
+    Entries each in a part of their own (documents: the part of a note of their
+    visibility) give no `part` but `readable(viewer, rows)`, which keeps the entries
+    the viewer may read."""
 
     kind: str
-    part: Part
+    part: Part | None
     rows: Callable[[Case], QuerySet]
     at: str
     loader: Callable[[], QuerySet]
+    readable: Callable[[CaseViewer, QuerySet], QuerySet] | None = None
 
 
 _OTHER_SOURCES: dict[str, TimelineSource] = {}
@@ -196,12 +203,15 @@ def _timeline_sources(viewer: CaseViewer, case: Case) -> dict[str, QuerySet]:
         (TimelineKind.REVIEW, Part.REVIEWS, case.reviews.all(), "reviewed_at"),
         (TimelineKind.STATUS, Part.REVIEWS, case.status_changes.all(), "at"),
         (TimelineKind.PLAN, Part.PLAN, GoalRevision.objects.filter(case=case), "changed_at"),
-        *((s.kind, s.part, s.rows(case), s.at) for s in _OTHER_SOURCES.values()),
+        *((s.kind, s.part, s.rows(case), s.at) for s in _OTHER_SOURCES.values() if s.part),
     ]
     sources = {TimelineKind.NOTE: (notes_visible_to(viewer, case), "occurred_at")}
     for kind, part, rows, at in by_part:
         if viewer.can_read(part):
             sources[kind] = (rows, at)
+    for source in _OTHER_SOURCES.values():
+        if source.part is None:
+            sources[source.kind] = (source.readable(viewer, source.rows(case)), source.at)
     return sources
 
 

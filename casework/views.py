@@ -194,7 +194,9 @@ def case_detail(request, case_id: int):
         context["dependents"] = dependents_visible_to(request.user, case)
         context["family_contacts"] = case.returnee.family_contacts.all()
     for name, (part, load) in CASE_PAGE_SECTIONS.items():
-        if viewer.can_read(part):
+        if part is None:
+            context[name] = load(viewer)  # rows in several parts: it keeps what the viewer reads
+        elif viewer.can_read(part):
             context[name] = load(case)
     if viewer.can_read(Part.TRIAGE):
         history = triage_history(case)

@@ -239,6 +239,49 @@ STORAGES = {
     },
 }
 
+# Documents on a case (documents/): files kept in the `documents` storage, outside
+# STATIC_ROOT and any media root, served only by the documents views after the access
+# check. A filesystem directory by default; with HOMEWARD_DOCUMENTS_S3_BUCKET set, an
+# S3-compatible bucket through django-storages (the `s3` extra), for more than one web
+# server (docs/documents.md).
+DOCUMENTS_ROOT = Path(
+    env.str("HOMEWARD_DOCUMENTS_ROOT", default="") or BASE_DIR / "private-documents"
+)
+DOCUMENT_MAX_BYTES = env_int("HOMEWARD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+DOCUMENTS_S3_BUCKET = env.str("HOMEWARD_DOCUMENTS_S3_BUCKET", default="")
+if DOCUMENTS_S3_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_S3_BUCKET,
+            "endpoint_url": env.str("HOMEWARD_DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("HOMEWARD_DOCUMENTS_S3_REGION", default="") or None,
+            "location": env.str("HOMEWARD_DOCUMENTS_S3_PREFIX", default="documents"),
+            # Credentials come from boto3's own environment (AWS_ACCESS_KEY_ID,
+            # AWS_SECRET_ACCESS_KEY) or the machine's role; never from here.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": DOCUMENTS_ROOT,
+            # No URL: nothing in this storage is ever linked to directly.
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+# Uploaded files stream to a temporary file in 64 KiB chunks, never into memory, and a
+# file past DOCUMENT_MAX_BYTES is cut off while it arrives (documents/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "documents.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -288,6 +331,7 @@ SPECTACULAR_SETTINGS = {
             ],
             "casework.selectors": ["TimelineKind"],
             "agencies.models": ["AgencyKind"],
+            "documents.models": ["DocumentKind"],
             "referrals.models": [
                 "ServiceType",
                 "ShareScope",

@@ -45,6 +45,7 @@ api_urlpatterns = [
     path("", include("referrals.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("tasks.api_urls")),
+    path("", include("documents.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -62,6 +63,7 @@ urlpatterns = [
     path("cases/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
     path("tasks/", include("tasks.urls")),
+    path("", include("documents.urls")),
     path("audit/", include("audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include(api_urlpatterns)),

@@ -21,12 +21,14 @@ from agencies.models import Agency, AgencyKind, Role
 from agencies.services import agency_create, staff_member_create
 from casework import services as casework
 from casework.models import Case, FollowUp
+from documents.services import document_upload
 from intake.services import family_contact_add, returnee_register
 from referrals import services as referrals
 from reports.services import export_record
 from reports.tasks import run_export
 from tasks.services import task_add
 from tests.casework.helpers import flag, note, triage
+from tests.documents import files as document_files
 from tests.factories import PersonDetailsFactory
 
 User = get_user_model()
@@ -75,6 +77,15 @@ def pytest_configure(config):
     from pathlib import Path
 
     settings.EXPORT_DIR = Path(tempfile.mkdtemp(prefix=f"homeward-exports-{WORKER}-"))
+    # Documents' files too: a filesystem storage in a directory of the run's own.
+    settings.DOCUMENTS_ROOT = Path(tempfile.mkdtemp(prefix=f"homeward-documents-{WORKER}-"))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.DOCUMENTS_ROOT},
+        },
+    }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
     _allow_flushing_the_audit_trail()
@@ -402,6 +413,15 @@ def world_build(cast: Cast) -> dict[str, int]:
         due_on=timezone.localdate() + datetime.timedelta(days=3),
         owner=cast.social_worker,
     )
+    document = document_upload(
+        actor=cast.social_worker,
+        case=case,
+        upload=document_files.upload("scan.png", document_files.image(), "image/png"),
+        kind="identity",
+        title="Passport scan",
+        document_date=timezone.localdate(),
+        visibility="all_agencies",
+    )
     exported = export_record(
         actor=cast.program_manager,
         format="csv",
@@ -429,6 +449,7 @@ def world_build(cast: Cast) -> dict[str, int]:
         "task_id": task.pk,
         # A member of agency A, whom its program manager may deactivate or hand over.
         "staff_id": cast.colleague.pk,
+        "document_id": document.pk,
     }
 
 

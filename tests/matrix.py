@@ -270,6 +270,16 @@ MATRIX = {
     "casework:staff": ("get", ASSIGNERS, []),
     "casework:staff_deactivate": ("post", STAFF_OF_A, ["staff_id"]),
     "casework:hand_over": ("post", STAFF_OF_A, ["staff_id"]),
+    # Documents on a case: read and written as a note of their visibility (the world's
+    # document, an image, is shared with all engaged agencies: police and partner read it).
+    "documents:document_new": ("post", CASE_TEAM, ["case_id"]),
+    "documents:document_download": ("get", CASE_READERS, ["document_id"]),
+    "documents:document_thumbnail": ("get", CASE_READERS, ["document_id"]),
+    "documents:document_remove": ("post", CASE_TEAM, ["document_id"]),
+    "api-case-documents": ("get", CASE_READERS, ["case_id"]),
+    "api-document-download": ("get", CASE_READERS, ["document_id"]),
+    "api-document-thumbnail": ("get", CASE_READERS, ["document_id"]),
+    "api-document-remove": ("post", CASE_TEAM, ["document_id"]),
     # The audit trail.
     "audit:events": ("get", AUDITOR_ONLY, []),
     "casework:case_access_log": ("get", ACCESS_LOG, ["case_id"]),

@@ -44,6 +44,7 @@ PATH_PARAMETERS = {
     "task_id": "task_id",
     "job_id": "export_id",
     "followup_id": "followup_id",
+    "document_id": "document_id",
 }
 
 

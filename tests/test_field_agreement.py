@@ -27,12 +27,14 @@ from casework import services as casework
 from casework.access import case_viewer
 from casework.parts import NOBODY, RULES, Part, Rule, part_of
 from casework.services import agency_set_jurisdiction
+from documents.services import document_upload
 from intake.services import family_contact_add
 from referrals import services as referrals
 from reports.selectors import column_keys, columns
 from returnees.models import Returnee
 from tasks.services import task_add
 from tests.casework.helpers import note, triage
+from tests.documents import files as document_files
 from tests.reports.pdf import pdf_text
 
 DEPARTED = datetime.date(2013, 7, 19)
@@ -137,6 +139,8 @@ CASE_URLS = {
     "api-case-tasks": "api",
     "reports:case_summary": "summary",
     "api-case-summary": "summary",
+    "documents:document_new": "page",
+    "api-case-documents": "api",
 }
 # URLs taking no argument at all that show cases: lists of them, or none (forms, account).
 LIST_URLS = {
@@ -294,6 +298,17 @@ def marked(cast, register, django_capture_on_commit_callbacks):
             # By a colleague on the case team: an author reads their own notes whatever
             # their visibility, and the colleague is no reader here.
             note(cast.colleague, case, visibility, text=text)
+            # A document of each visibility carries its note part's marker too (its title),
+            # so the documents' channels (case page, API list, timeline) are checked alike.
+            document_upload(
+                actor=cast.colleague,
+                case=case,
+                upload=document_files.upload(f"{visibility}.pdf", document_files.PDF),
+                kind="other",
+                title=f"{text} (document)",
+                document_date=timezone.localdate(),
+                visibility=visibility,
+            )
         casework.flag_raise(
             actor=sw,
             case=case,

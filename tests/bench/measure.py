@@ -130,6 +130,13 @@ def run(*, returnees: int) -> None:
     from tests.bench import reassign as reassign_bench
 
     reassign_bench.run()
+    print()
+    from tests.bench import documents as documents_bench
+
+    try:
+        documents_bench.run(user=user, case=case)
+    except RuntimeError as exc:
+        failures.append(f"documents: {exc}")
     if failures:
         print()
         print("FAILED (Django logged the details above):", *failures, sep="\n  ")

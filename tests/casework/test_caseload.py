@@ -67,6 +67,7 @@ def test_case_page_query_count(cast, client_of, register, django_assert_num_quer
         "consent records with agencies and who recorded them",
         "a lead transfer offer waiting for an answer",
         "the latest visible notes with authors",
+        "documents the reader may read, with their uploaders (the documents section)",
         "custody episodes",
         "recent reviews",
         "post-exit follow-ups",
