@@ -135,7 +135,7 @@ class TaskUpdateInput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text=_("The task's `version` you saw."))
 
 
-class VersionInput(serializers.Serializer):
+class TaskVersionInput(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -209,7 +209,7 @@ class TaskTransitionApi(TaskApi, TransitionApi):
 
     lifecycle = TASK
     record_name = "task"
-    input = VersionInput
+    input = TaskVersionInput
     output = TaskOutput
     errors = VERSIONED_WRITE_ERRORS
 
