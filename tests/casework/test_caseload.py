@@ -66,6 +66,7 @@ def test_case_page_query_count(cast, client_of, register, django_assert_num_quer
         "referrals of the case with their agencies (case team's referral section)",
         "consent records with agencies and who recorded them",
         "a lead transfer offer waiting for an answer",
+        "tasks of the case with owners and who did them",
         "the latest visible notes with authors",
         "documents the reader may read, with their uploaders (the documents section)",
         "custody episodes",
