@@ -22,6 +22,7 @@ from django.db.models import (
 from django.http import Http404
 
 from agencies.models import AgencyKind, Role
+from agencies.selectors import staff_of_manager
 from audit.services import audit_refusal
 from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, Note
 from casework.parts import ANY_NOTE, NOTE_PARTS, RULES, VIEW, Audience, Part
@@ -211,3 +212,14 @@ def part_flag(user, part: Part, *, case_ref: str = "pk") -> ExpressionWrapper:
     return ExpressionWrapper(
         audience_condition(user, RULES[part].read, case_ref=case_ref), output_field=BooleanField()
     )
+
+
+def staff_member_for_user(manager, user_id):
+    """A member of one of the manager's agencies, active or not, never the manager:
+    whom they may deactivate or hand over (the staff page and its API). Otherwise
+    Http404, missing and forbidden alike, recorded like any refusal."""
+    member = staff_of_manager(manager).filter(pk=user_id).first()
+    if member is None:
+        audit_refusal(object_type="auth.user", object_id=user_id)
+        raise Http404
+    return member

@@ -53,4 +53,10 @@ urlpatterns = [
     path(f"{CASE}close/", apis.CaseCloseApi.as_view(), name="api-case-close"),
     path(f"{CASE}reopen/", apis.CaseReopenApi.as_view(), name="api-case-reopen"),
     path(f"{CASE}timeline/", apis.TimelineApi.as_view(), name="api-case-timeline"),
+    path("staff/", apis.StaffListApi.as_view(), name="api-staff"),
+    path(
+        "staff/<int:user_id>/deactivate/",
+        apis.StaffDeactivateApi.as_view(),
+        name="api-staff-deactivate",
+    ),
 ]

@@ -29,8 +29,9 @@ from rest_framework.views import APIView
 
 from agencies.models import Agency
 from agencies.selectors import case_workers, staff_of_manager
+from agencies.services import staff_member_deactivate
 from casework import services
-from casework.access import CaseViewer, case_part_for_user, note_to_amend
+from casework.access import CaseViewer, case_part_for_user, note_to_amend, staff_member_for_user
 from casework.filters import CaseFilter
 from casework.forms import MAX_CHOSEN_CASES
 from casework.lifecycles import FLAG, TRIAGE_APPROVAL, Approval, Lifecycle, approval_state
@@ -69,6 +70,7 @@ from casework.selectors import (
     goals_of,
     notes_visible_to,
     parent_case_visible_to,
+    staff_with_open_cases,
     timeline,
     timeline_entries,
     triage_history,
@@ -1411,3 +1413,62 @@ class HandOverApi(APIView):
         worker = _worker_of_my_agencies(request.user, data["worker"])
         done = services.caseload_hand_over(actor=request.user, from_worker=leaver, to_worker=worker)
         return Response(reassignment_data(done))
+
+
+# --- Staff: the members of a program manager's agencies ---------------------------------
+
+STAFF_PERMISSION = "agencies.manage_staff"
+
+
+class StaffMemberOutput(serializers.Serializer):
+    """A member of the caller's agencies, as the staff page shows them: no email or
+    username, only the name people know them by."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField(
+        read_only=True, help_text=_("False once deactivated: they can no longer sign in.")
+    )
+    open_cases = serializers.IntegerField(
+        read_only=True,
+        help_text=_("Their open cases led by your agencies: what a hand-over would move."),
+    )
+
+    def get_name(self, member) -> str:
+        return member.get_full_name() or member.get_username()
+
+
+class StaffListApi(generics.ListAPIView):
+    """The members of the caller's agencies (never the caller), active or deactivated,
+    with their open cases, by name (program managers): the staff page."""
+
+    serializer_class = StaffMemberOutput
+    permission_classes = [require_model_permission(STAFF_PERMISSION)]
+    pagination_class = PageNumberPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        return staff_with_open_cases(self.request.user)
+
+
+STAFF_ERRORS = {
+    403: OpenApiResponse(description=_("Your role may not do this.")),
+    404: OpenApiResponse(description=_("No such member of your agencies.")),
+}
+
+
+class StaffDeactivateApi(APIView):
+    """Deactivate a member of your agency (a leaver): they cannot sign in any more, and
+    their sessions and API token end at once. Their open cases stay theirs until handed
+    over (/api/cases/hand-over/). Deactivating someone already inactive ends whatever is
+    left of their sessions again. Answers with the member as the staff list shows them."""
+
+    permission_classes = [require_model_permission(STAFF_PERMISSION)]
+
+    @extend_schema(request=None, responses={200: StaffMemberOutput, **STAFF_ERRORS})
+    def post(self, request, user_id: int):
+        member = staff_member_for_user(request.user, user_id)
+        staff_member_deactivate(actor=request.user, user=member)
+        return Response(
+            StaffMemberOutput(staff_with_open_cases(request.user).get(pk=member.pk)).data
+        )

@@ -7,10 +7,13 @@ from django.db.models.functions import ExtractDay, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency
+from agencies.selectors import staff_of_manager
 from casework.access import CaseViewer, audience_condition, cases_for_user
 from casework.models import (
     INDICATORS,
     Case,
+    CaseStatus,
     CaseStatusChange,
     Flag,
     FlagEvent,
@@ -328,4 +331,14 @@ def flags_board(
         flags.select_related("case", "case__returnee")
         .annotate(severity_order=SEVERITY_ORDER)
         .order_by("severity_order", "raised_at", "pk")
+    )
+
+
+def staff_with_open_cases(manager) -> QuerySet:
+    """The members of the manager's agencies (agencies.selectors.staff_of_manager), each
+    with `open_cases`: their open cases led by those agencies (the staff page and API)."""
+    mine = Agency.objects.filter(group__user=manager)
+    open_here = Q(assigned_cases__status=CaseStatus.OPEN, assigned_cases__lead_agency__in=mine)
+    return staff_of_manager(manager).annotate(
+        open_cases=models.Count("assigned_cases", filter=open_here, distinct=True)
     )

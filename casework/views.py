@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agencies.access import is_member
 from agencies.models import Agency
-from agencies.selectors import case_workers, staff_of_manager
+from agencies.selectors import case_workers
 from agencies.services import staff_member_deactivate
 from audit import middleware as audit_middleware
 from audit import selectors as audit_selectors
@@ -24,7 +23,14 @@ from audit import views as audit_views
 from audit.models import AuditAction
 from audit.services import audit_refusal
 from casework import services
-from casework.access import CHANGE, case_for_user, case_part_for_user, case_viewer, note_to_amend
+from casework.access import (
+    CHANGE,
+    case_for_user,
+    case_part_for_user,
+    case_viewer,
+    note_to_amend,
+    staff_member_for_user,
+)
 from casework.filters import CaseFilter
 from casework.forms import (
     AssignForm,
@@ -57,6 +63,7 @@ from casework.selectors import (
     goals_of,
     notes_visible_to,
     parent_case_visible_to,
+    staff_with_open_cases,
     timeline,
     timeline_entries,
     timeline_kinds,
@@ -780,27 +787,13 @@ def caseload_reassign(request):
     return redirect(reverse("casework:caseload") + (f"?{query}" if query else ""))
 
 
-def _staff_member(request, user_id):
-    """A member of one of the manager's agencies, active or not; otherwise Http404,
-    recorded like any refusal."""
-    member = staff_of_manager(request.user).filter(pk=user_id).first()
-    if member is None:
-        audit_refusal(object_type="auth.user", object_id=user_id)
-        raise Http404
-    return member
-
-
 @login_required
 @permission_required("agencies.manage_staff", raise_exception=True)
 @require_GET
 def staff(request):
     """The members of the manager's agencies, with their open cases (led by those
     agencies): where a manager deactivates a leaver and hands over a caseload."""
-    mine = Agency.objects.filter(group__user=request.user)
-    open_here = Q(assigned_cases__status=CaseStatus.OPEN, assigned_cases__lead_agency__in=mine)
-    members = staff_of_manager(request.user).annotate(
-        open_cases=Count("assigned_cases", filter=open_here, distinct=True)
-    )
+    members = staff_with_open_cases(request.user)
     return render(request, "casework/staff.html", {"members": members})
 
 
@@ -810,7 +803,7 @@ def staff(request):
 def staff_deactivate(request, user_id: int):
     """Confirm, then deactivate: the person's sessions and API token end at once, and
     the manager is taken to the hand-over of their open cases."""
-    member = _staff_member(request, user_id)
+    member = staff_member_for_user(request.user, user_id)
     if request.method == "POST":
         try:
             staff_member_deactivate(actor=request.user, user=member)
@@ -835,7 +828,7 @@ HAND_OVER_LISTED = 50
 def hand_over(request, user_id: int):
     """A worker's open cases (those the manager's agencies lead) and the form that
     hands them all over to someone else."""
-    member = _staff_member(request, user_id)
+    member = staff_member_for_user(request.user, user_id)
     workers = _workers_of_my_agencies(request.user).exclude(pk=member.pk)
     form = HandOverForm(request.POST or None, workers=workers)
     open_cases = caseload_selector(request.user).filter(

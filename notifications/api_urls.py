@@ -5,4 +5,9 @@ from notifications import apis
 urlpatterns = [
     path("notifications/", apis.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/read/", apis.NotificationsReadApi.as_view(), name="api-notifications-read"),
+    path(
+        "notifications/preferences/",
+        apis.EmailPreferencesApi.as_view(),
+        name="api-notification-preferences",
+    ),
 ]

@@ -4,14 +4,14 @@ Thin, one view per operation, explicit serializers; errors become 400s in
 core.api.exception_handler."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, views
 from rest_framework.response import Response
 
 from core.api import PageNumberPagination
 from notifications import services
 from notifications.models import Notification, NotificationKind
-from notifications.selectors import notifications_of
+from notifications.selectors import email_preferences_of, notifications_of
 
 
 class NotificationQuery(serializers.Serializer):
@@ -80,3 +80,54 @@ class NotificationsReadApi(views.APIView):
             actor=request.user, ids=data.validated_data.get("ids")
         )
         return Response(MarkReadOutput({"marked": marked}).data)
+
+
+def _email_preferences_serializer(name: str, *, required: bool) -> type[serializers.Serializer]:
+    """One boolean per notification kind (notifications.models.NotificationKind), so a
+    kind added there shows here with no list kept in this module."""
+    fields = {
+        kind: serializers.BooleanField(required=required, help_text=label)
+        for kind, label in NotificationKind.choices
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+EmailPreferencesOutput = _email_preferences_serializer("EmailPreferencesOutput", required=True)
+
+
+class EmailPreferencesInput(
+    _email_preferences_serializer("_EmailPreferencesFields", required=False)
+):
+    """The kinds to change, each true (email me) or false; kinds left out keep their
+    setting. A name that is no notification kind is a field error under that name,
+    never a kind silently ignored."""
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("Unknown notification kind.")] for name in unknown}
+            )
+        return super().to_internal_value(data)
+
+
+class EmailPreferencesApi(views.APIView):
+    """The caller's email preferences: whether each kind of notification also comes by
+    email (in-app notifications always come). The notification preferences page."""
+
+    @extend_schema(responses=EmailPreferencesOutput)
+    def get(self, request):
+        return Response(EmailPreferencesOutput(email_preferences_of(request.user)).data)
+
+    @extend_schema(
+        request=EmailPreferencesInput,
+        responses={
+            200: EmailPreferencesOutput,
+            400: OpenApiResponse(description=_("Field errors: an unknown kind, or not a boolean.")),
+        },
+    )
+    def patch(self, request):
+        data = EmailPreferencesInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.email_preferences_set(actor=request.user, enabled=dict(data.validated_data))
+        return Response(EmailPreferencesOutput(email_preferences_of(request.user)).data)

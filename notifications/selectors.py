@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from notifications.models import Notification
+from notifications.models import Notification, NotificationKind
 
 # The bell counts up to this many unread notifications and shows "99+" beyond.
 BELL_CAP = 99
@@ -24,3 +24,10 @@ def unread_count(user) -> int:
     unread rows costs the header no more than one with a hundred."""
     # No ORDER BY: sorting would read every unread row before the LIMIT.
     return notifications_of(user, unread=True).order_by()[: BELL_CAP + 1].count()
+
+
+def email_preferences_of(user) -> dict[str, bool]:
+    """Whether `user` is emailed each notification kind, in the kinds' order: yes,
+    unless they switched it off (one query)."""
+    muted = set(user.email_preferences.filter(send_email=False).values_list("kind", flat=True))
+    return {kind: kind not in muted for kind in NotificationKind.values}

@@ -11,7 +11,7 @@ from core.pages import page_of
 from notifications import services
 from notifications.forms import EmailPreferencesForm, NotificationFilterForm
 from notifications.models import Notification, NotificationKind
-from notifications.selectors import notifications_of
+from notifications.selectors import email_preferences_of, notifications_of
 
 METHODS = ["GET", "POST"]
 
@@ -19,10 +19,7 @@ METHODS = ["GET", "POST"]
 @login_required
 @require_http_methods(METHODS)
 def notification_preferences(request):
-    muted = set(
-        request.user.email_preferences.filter(send_email=False).values_list("kind", flat=True)
-    )
-    emailed = [kind for kind in NotificationKind.values if kind not in muted]
+    emailed = [kind for kind, send in email_preferences_of(request.user).items() if send]
     # Bound for any POST: a post with every box unticked has no data, yet it is a choice.
     form = EmailPreferencesForm(
         request.POST if request.method == "POST" else None, initial={"email": emailed}

@@ -33,4 +33,9 @@ urlpatterns = [
     path(
         f"{TRANSFER}cancel/", apis.LeadTransferCancelApi.as_view(), name="api-lead-transfer-cancel"
     ),
+    path(
+        "referrals/transfers/",
+        apis.LeadTransferOfferedListApi.as_view(),
+        name="api-lead-transfers-offered",
+    ),
 ]

@@ -59,6 +59,7 @@ from referrals.models import (
 from referrals.selectors import (
     consents_of,
     incoming_referrals,
+    lead_transfers_offered_to,
     outgoing_referrals,
     overdue_responses,
     referrals_of_case,
@@ -636,3 +637,22 @@ class LeadTransferCancelApi(LeadTransferTransitionApi):
 
     action = "cancel"
     service = staticmethod(services.lead_transfer_cancel)
+
+
+class LeadTransferOfferedListApi(generics.ListAPIView):
+    """Lead transfers offered to the caller's agencies and waiting for their answer,
+    oldest first (program managers): the referral inbox's "cases offered to your
+    agency". Answer one at /api/lead-transfers/{transfer_id}/accept/ or …/decline/.
+    The person's name is given only once the case is one you may see."""
+
+    serializer_class = LeadTransferOutput
+    # Who may answer an offer may list them (the inbox page asks the same).
+    permission_classes = [require_model_permission(LEAD_TRANSFER["accept"].permission)]
+    pagination_class = PageNumberPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        user = self.request.user
+        return with_case_visibility(lead_transfers_offered_to(user), user).select_related(
+            "case__returnee", "offered_by", "decided_by"
+        )

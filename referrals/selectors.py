@@ -7,6 +7,7 @@ from casework.parts import RULES, Part
 from referrals.models import (
     ACTIVE_STATUSES,
     ConsentRecord,
+    LeadTransfer,
     LeadTransferStatus,
     Referral,
     ReferralEvent,
@@ -141,4 +142,16 @@ def overdue_referral_cases(manager, today) -> list[int]:
         .order_by("case_id")
         .values_list("case_id", flat=True)
         .distinct()
+    )
+
+
+def lead_transfers_offered_to(user) -> QuerySet[LeadTransfer]:
+    """Lead transfers waiting for an answer from one of the user's agencies, oldest
+    first (the referral inbox page and its API)."""
+    return (
+        LeadTransfer.objects.filter(
+            to_agency__in=_agency_ids(user), status=LeadTransferStatus.OFFERED
+        )
+        .select_related("case", "from_agency", "to_agency")
+        .order_by("offered_at", "pk")
     )

@@ -12,7 +12,6 @@ import datetime
 from functools import partial
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import QuerySet
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.selectors import agencies_of
 from casework.access import case_part_for_user, case_viewer
 from casework.parts import Part
 from casework.views import form_action_page
@@ -43,7 +41,6 @@ from referrals.forms import (
 from referrals.lifecycles import LEAD_TRANSFER, REFERRAL
 from referrals.models import (
     ConsentGivenBy,
-    LeadTransfer,
     Referral,
     ServiceType,
     ShareScope,
@@ -51,6 +48,7 @@ from referrals.models import (
 from referrals.selectors import (
     consent_covering,
     incoming_referrals,
+    lead_transfers_offered_to,
     outgoing_referrals,
     overdue_responses,
 )
@@ -63,18 +61,6 @@ METHODS = ["GET", "POST"]
 def _posted(request):
     """The form data of a POST, even an empty one (a bare confirmation); None for a GET."""
     return request.POST if request.method == "POST" else None
-
-
-def _transfers_offered_to(user) -> QuerySet[LeadTransfer]:
-    """Lead transfers waiting for an answer from one of the user's agencies."""
-    return (
-        LeadTransfer.objects.filter(
-            to_agency__in=agencies_of(user).values("pk"),
-            status__in=LEAD_TRANSFER["accept"].sources,
-        )
-        .select_related("case", "from_agency", "to_agency")
-        .order_by("offered_at", "pk")
-    )
 
 
 def _case_url(case) -> str:
@@ -96,7 +82,7 @@ def inbox(request):
     page, query = page_of(request, with_case_visibility(referrals, request.user), LIST_PAGE_SIZE)
     transfers = []
     if request.user.has_perm("referrals.change_leadtransfer"):
-        transfers = list(_transfers_offered_to(request.user))
+        transfers = list(lead_transfers_offered_to(request.user))
     return render(
         request,
         "referrals/inbox.html",

@@ -108,6 +108,9 @@ OPTIONAL_SECOND_FACTOR = {
 ASSIGNERS = {**REPORTS}
 # A member of agency A (the world's `staff_id`): their agency's program manager only.
 STAFF_OF_A = {**REPORTS, "outsider_manager": 404}
+# Lead transfers offered to my agency (referrals.change_leadtransfer): program managers,
+# each listing their own agency's (the world's offer is to agency C: nobody's here).
+TRANSFER_ANSWERERS = {**REPORTS}
 
 # url name -> (method, profile, URL kwargs taken from the world)
 MATRIX = {
@@ -136,6 +139,7 @@ MATRIX = {
     "notification_preferences": ("get", SIGNED_IN, []),
     "api-notifications": ("get", SIGNED_IN, []),
     "api-notifications-read": ("post", SIGNED_IN, []),
+    "api-notification-preferences": ("get", SIGNED_IN, []),
     "api-schema": ("get", SIGNED_IN, []),
     "api-docs": ("get", SIGNED_IN, []),
     # Intake and the caseload.
@@ -250,6 +254,7 @@ MATRIX = {
     "referrals:transfer_decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
     "api-lead-transfer-accept": ("post", RECEIVING_MANAGER, ["transfer_id"]),
     "api-lead-transfer-decline": ("post", RECEIVING_MANAGER, ["transfer_id"]),
+    "api-lead-transfers-offered": ("get", TRANSFER_ANSWERERS, []),
     # Tasks on a case (the case team's) and "My tasks" (tasks/).
     "tasks:my_tasks": ("get", MY_TASKS, []),
     "tasks:task_new": ("post", CASE_TEAM, ["case_id"]),
@@ -270,6 +275,8 @@ MATRIX = {
     "casework:staff": ("get", ASSIGNERS, []),
     "casework:staff_deactivate": ("post", STAFF_OF_A, ["staff_id"]),
     "casework:hand_over": ("post", STAFF_OF_A, ["staff_id"]),
+    "api-staff": ("get", ASSIGNERS, []),
+    "api-staff-deactivate": ("post", STAFF_OF_A, ["staff_id"]),
     # Documents on a case: read and written as a note of their visibility (the world's
     # document, an image, is shared with all engaged agencies: police and partner read it).
     "documents:document_new": ("post", CASE_TEAM, ["case_id"]),

@@ -261,7 +261,8 @@ def test_every_endpoint_is_covered_by_these_lists():
     from casework.api_urls import urlpatterns
 
     # The flags board is a list: tests/referrals/test_referral_api.py covers it; the
-    # program managers' assignment endpoints, tests/casework/test_assignment.py.
+    # program managers' assignment endpoints, tests/casework/test_assignment.py; their
+    # staff endpoints, tests/casework/test_staff_api.py.
     named = {p.name for p in urlpatterns} - {
         "api-case-list",
         "api-case-detail",
@@ -269,6 +270,8 @@ def test_every_endpoint_is_covered_by_these_lists():
         "api-case-assign",
         "api-cases-reassign",
         "api-cases-hand-over",
+        "api-staff",
+        "api-staff-deactivate",
     }
     assert named == {name for _method, name in ENDPOINT_NAMES}
 
