@@ -283,6 +283,7 @@ MATRIX = {
     # The audit trail.
     "audit:events": ("get", AUDITOR_ONLY, []),
     "casework:case_access_log": ("get", ACCESS_LOG, ["case_id"]),
+    "api-audit-events": ("get", AUDITOR_ONLY, []),
 }
 
 URL_KWARGS = {
