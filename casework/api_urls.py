@@ -53,4 +53,5 @@ urlpatterns = [
     path(f"{CASE}close/", apis.CaseCloseApi.as_view(), name="api-case-close"),
     path(f"{CASE}reopen/", apis.CaseReopenApi.as_view(), name="api-case-reopen"),
     path(f"{CASE}timeline/", apis.TimelineApi.as_view(), name="api-case-timeline"),
+    path(f"{CASE}access-log/", apis.CaseAccessLogApi.as_view(), name="api-case-access-log"),
 ]
