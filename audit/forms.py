@@ -52,3 +52,16 @@ class EventSearchForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
+
+    def filters(self) -> dict:
+        """The cleaned search as the keyword arguments of `audit.selectors.search_events`
+        (call after `is_valid()`): the page and the API search with the same words."""
+        data = self.cleaned_data
+        return {
+            "case_id": data["reference"],
+            "username": data["username"].strip(),
+            "agency_id": data["agency"],
+            "action": data["action"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }

@@ -46,7 +46,8 @@ def search_events(
         events = events.filter(action=action)
     if date_from:
         events = events.filter(at__gte=_start_of(date_from))
-    if date_to:
+    # The last day a date can be has no next day to stop before: no upper bound then.
+    if date_to and date_to < datetime.date.max:
         events = events.filter(at__lt=_start_of(date_to + datetime.timedelta(days=1)))
     return events.order_by("-at", "-id")
 

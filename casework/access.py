@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     Exists,
@@ -21,9 +22,13 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from agencies.access import is_member
 from agencies.models import AgencyKind, Role
 from agencies.selectors import staff_of_manager
+from audit import middleware as audit_middleware
+from audit.models import AuditAction
 from audit.services import audit_refusal
+from audit.views import ACCESS_LOG_PERMISSION, AUDITOR_PERMISSION
 from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, Note
 from casework.parts import ANY_NOTE, NOTE_PARTS, RULES, VIEW, Audience, Part
 from casework.parts import CHANGE as CHANGE  # re-exported: the funnel's callers name it here
@@ -223,3 +228,32 @@ def staff_member_for_user(manager, user_id):
         audit_refusal(object_type="auth.user", object_id=user_id)
         raise Http404
     return member
+
+
+# --- Who may read a case's access log (docs/audit.md) --------------------------------------
+
+
+def case_access_log_for_user(user, case_id) -> int:
+    """The id of the case whose access log `user` may read; the one rule of the page
+    (`casework:case_access_log`) and the API (`api-case-access-log`).
+
+    The auditor (`audit.view_auditevent`) reads any case's, and holds no case
+    permission, so only its existence is asked; a holder of
+    `audit.view_case_access_log` (a program manager) reads the log of a case their
+    agency leads. Anyone else: PermissionDenied (403). A case that does not exist,
+    or another agency's: Http404, the refusal recorded like any other. Once the answer
+    is ready, the read is recorded as `access_log_viewed` instead of a case read.
+    """
+    if user.has_perm(AUDITOR_PERMISSION):
+        if not Case.objects.filter(pk=case_id).exists():
+            raise Http404
+    elif user.has_perm(ACCESS_LOG_PERMISSION):
+        case = case_for_user(user, case_id, CHANGE)
+        if not is_member(user, case.lead_agency_id):
+            audit_refusal(object_type="casework.case", object_id=case_id, case_id=case_id)
+            raise Http404
+    else:
+        raise PermissionDenied
+    if (state := audit_middleware.current()) is not None:
+        state.read_action = AuditAction.ACCESS_LOG_VIEWED
+    return int(case_id)

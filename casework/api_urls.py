@@ -59,4 +59,5 @@ urlpatterns = [
         apis.StaffDeactivateApi.as_view(),
         name="api-staff-deactivate",
     ),
+    path(f"{CASE}access-log/", apis.CaseAccessLogApi.as_view(), name="api-case-access-log"),
 ]

@@ -30,8 +30,16 @@ from rest_framework.views import APIView
 from agencies.models import Agency
 from agencies.selectors import case_workers, staff_of_manager
 from agencies.services import staff_member_deactivate
+from audit import selectors as audit_selectors
+from audit.apis import AuditEventOutput, EventPagination
 from casework import services
-from casework.access import CaseViewer, case_part_for_user, note_to_amend, staff_member_for_user
+from casework.access import (
+    CaseViewer,
+    case_access_log_for_user,
+    case_part_for_user,
+    note_to_amend,
+    staff_member_for_user,
+)
 from casework.filters import CaseFilter
 from casework.forms import MAX_CHOSEN_CASES
 from casework.lifecycles import FLAG, TRIAGE_APPROVAL, Approval, Lifecycle, approval_state
@@ -1472,3 +1480,29 @@ class StaffDeactivateApi(APIView):
         return Response(
             StaffMemberOutput(staff_with_open_cases(request.user).get(pk=member.pk)).data
         )
+
+
+# --- A case's access log ----------------------------------------------------------------
+
+
+class CaseAccessLogApi(generics.ListAPIView):
+    """Who accessed this case — every read, change, export and refused access of it,
+    newest first, 50 per page; changes name the fields, never their values. For the
+    auditor, any case; for a program manager, the cases their agency leads (403 for
+    other roles, 404 for another agency's case). Reading it is itself recorded."""
+
+    serializer_class = AuditEventOutput
+    pagination_class = EventPagination
+    filter_backends = []
+
+    @extend_schema(responses={200: AuditEventOutput(many=True), **READ_ERRORS})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "agencies": self.agencies}
+
+    def get_queryset(self):
+        case_id = case_access_log_for_user(self.request.user, self.kwargs["case_id"])
+        self.agencies = dict(Agency.objects.values_list("pk", "name"))
+        return audit_selectors.case_access_log(case_id)

@@ -46,6 +46,7 @@ api_urlpatterns = [
     path("", include("notifications.api_urls")),
     path("", include("tasks.api_urls")),
     path("", include("documents.api_urls")),
+    path("", include("audit.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

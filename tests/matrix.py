@@ -290,6 +290,8 @@ MATRIX = {
     # The audit trail.
     "audit:events": ("get", AUDITOR_ONLY, []),
     "casework:case_access_log": ("get", ACCESS_LOG, ["case_id"]),
+    "api-audit-events": ("get", AUDITOR_ONLY, []),
+    "api-case-access-log": ("get", ACCESS_LOG, ["case_id"]),
 }
 
 URL_KWARGS = {

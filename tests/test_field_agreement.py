@@ -141,6 +141,7 @@ CASE_URLS = {
     "api-case-summary": "summary",
     "documents:document_new": "page",
     "api-case-documents": "api",
+    "api-case-access-log": "audit",
 }
 # URLs taking no argument at all that show cases: lists of them, or none (forms, account).
 LIST_URLS = {
@@ -161,6 +162,7 @@ LIST_URLS = {
     "notifications": "mail",
     "api-notifications": "mail",  # the same rows as the page: text by case reference only
     "audit:events": "audit",
+    "api-audit-events": "audit",
 }
 NO_CASE_CONTENT = {
     "home",
