@@ -31,6 +31,7 @@ from casework.selectors import (
 from referrals.selectors import case_referral_panel
 from reports import services
 from reports.exports import BOLD, FONT, register_fonts
+from tasks.selectors import tasks_of_case
 
 
 def filename(case) -> str:
@@ -247,8 +248,23 @@ def sections(viewer: CaseViewer) -> list[Section]:
         out.append(_reviews(case))
     if reads(Part.REFERRALS):
         out.extend(_referrals(case))
+    if reads(Part.TASKS):
+        out.append(_tasks(case))
     out.extend(_notes(viewer))
     return out
+
+
+def _tasks(case) -> Section:
+    paragraphs = []
+    for task in tasks_of_case(case):
+        line = [
+            _("due %(date)s") % {"date": _date(task.due_on)},
+            _person(task.owner) if task.owner_id else _("the case team"),
+            _("done %(when)s") % {"when": _when(task.done_at)} if task.is_done else _("open"),
+        ]
+        text = f"{task.title}\n{task.details}" if task.details else task.title
+        paragraphs.append((" · ".join(line), text))
+    return Section(_("Tasks"), paragraphs=paragraphs, empty=_("No tasks."))
 
 
 def _family(viewer: CaseViewer) -> Section:

@@ -101,6 +101,8 @@ REFERENCE_ONLY = {"mail", "audit"}
 # Every URL of the URLconf taking no argument but the case: the channel it belongs to.
 CASE_URLS = {
     "casework:case_detail": "page",
+    "casework:case_assign": "page",
+    "api-case-assign": "api",
     "casework:timeline": "timeline",
     "casework:triage_new": "page",
     "casework:pathway_set": "page",
@@ -155,6 +157,9 @@ LIST_URLS = {
     "api-referral-sent": "lists",
     "tasks:my_tasks": "lists",
     "api-tasks-mine": "lists",
+    "api-lead-transfers-offered": "lists",
+    "casework:staff": "lists",  # staff and their open-case counts: no case's content
+    "api-staff": "lists",
     "reports:dashboard": "lists",
     "reports:report": "lists",
     "api-report-rows": "lists",
@@ -173,6 +178,11 @@ NO_CASE_CONTENT = {
     "api_token",
     "notification_preferences",
     "api-notifications-read",
+    "api-notification-preferences",
+    # Reassignment and hand-over answer with counts (or a redirect), never a case's content.
+    "casework:caseload_reassign",
+    "api-cases-reassign",
+    "api-cases-hand-over",
     "api-schema",
     "api-docs",
     "intake:intake",

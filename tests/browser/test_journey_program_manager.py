@@ -93,7 +93,8 @@ def test_program_manager_reassigns_the_filtered_caseload(cast, page, login, regi
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-    login(cast.program_manager)
+    login(cast.program_manager)  # lands on the dashboard
+    page.goto("/cases/")
     page.locator("form.filters [name=region]").select_option("osh_city")
     page.locator("form.filters button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"region=osh_city"))

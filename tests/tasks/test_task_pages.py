@@ -229,6 +229,7 @@ def test_case_page_task_section_query_count(cast, case, client_of, django_assert
         "a lead transfer offer waiting for an answer",
         "tasks of the case with owners and who did them",
         "the latest visible notes with authors",
+        "documents the reader may read, with their uploaders (the documents section)",
         "custody episodes",
         "recent reviews",
         "post-exit follow-ups",
