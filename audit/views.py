@@ -36,15 +36,7 @@ def events(request):
     agencies = dict(Agency.objects.order_by("name").values_list("pk", "name"))
     form = EventSearchForm(request.GET or None, agencies=agencies)
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        found = selectors.search_events(
-            case_id=data["reference"],
-            username=data["username"].strip(),
-            agency_id=data["agency"],
-            action=data["action"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
+        found = selectors.search_events(**form.filters())
     elif form.is_bound:
         found = selectors.search_events().none()
     else:
