@@ -85,3 +85,32 @@ def rolled_back():
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def case_page_queries(*, child: bool = False, manager: bool = False) -> list[str]:
+    """The queries of one case page after the session's, named: every test that pins
+    the page's count takes them from here, so a new section is added once.
+    `child`: the case has a parent case; `manager`: a program manager reads it."""
+    return [
+        "the case through the access funnel, with returnee, agency, worker, team flag",
+        "the reader's roles and agency kinds (what they see of the case)",
+        *(["the parent's case, if visible"] if child else []),
+        "triage history with assessors and decisions",
+        "unresolved flags with who raised them",
+        "header: the user's groups with their agencies",
+        "header: unread notification count",
+        "the dependents' cases, if visible",
+        "support plan goals with owner agencies",
+        "referrals of the case with their agencies (case team's referral section)",
+        "consent records with agencies and who recorded them",
+        "a lead transfer offer waiting for an answer",
+        "tasks of the case with owners and who did them (the tasks section)",
+        "the latest visible notes with authors",
+        "documents the reader may read, with their uploaders (the documents section)",
+        "custody episodes",
+        "recent reviews",
+        "post-exit follow-ups",
+        "family contacts (case team only)",
+        *(["a program manager: is the reader in the lead agency (access-log link)"] * manager),
+        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
+    ]

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from casework.views import CASELOAD_PAGE_SIZE
-from tests.casework.helpers import make_cases
+from tests.casework.helpers import case_page_queries, make_cases
 from tests.conftest import SESSION_QUERIES
 
 CASELOAD = reverse("casework:caseload")
@@ -52,29 +52,7 @@ def test_case_page_query_count(cast, client_of, register, django_assert_num_quer
     make_cases(register, 3, parent_case=mother)
     child = register(parent_case=mother)
     client = client_of(cast.social_worker)
-    expected = [
-        *SESSION_QUERIES,
-        "the case through the access funnel, with returnee, agency, worker, team flag",
-        "the reader's roles and agency kinds (what they see of the case)",
-        "the parent's case, if visible",
-        "triage history with assessors and decisions",
-        "unresolved flags with who raised them",
-        "header: the user's groups with their agencies",
-        "header: unread notification count",
-        "the dependents' cases, if visible",
-        "support plan goals with owner agencies",
-        "referrals of the case with their agencies (case team's referral section)",
-        "consent records with agencies and who recorded them",
-        "a lead transfer offer waiting for an answer",
-        "tasks of the case with owners and who did them",
-        "the latest visible notes with authors",
-        "documents the reader may read, with their uploaders (the documents section)",
-        "custody episodes",
-        "recent reviews",
-        "post-exit follow-ups",
-        "family contacts (case team only)",
-        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
-    ]
+    expected = [*SESSION_QUERIES, *case_page_queries(child=True)]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[child.pk]))
     assert response.status_code == 200

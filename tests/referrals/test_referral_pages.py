@@ -16,7 +16,7 @@ from casework.views import FLAGS_PAGE_SIZE
 from referrals import services
 from referrals.models import ConsentRecord, LeadTransfer, Referral, ReferralEvent
 from referrals.views import LIST_PAGE_SIZE
-from tests.casework.helpers import flag, note, triage
+from tests.casework.helpers import case_page_queries, flag, note, triage
 from tests.conftest import SESSION_QUERIES
 from tests.matrix import in_matrix
 from tests.referrals.helpers import accepted, draft, in_a_week, sent
@@ -925,29 +925,7 @@ def test_case_page_referral_section_query_count(
         else:
             draft(cast, case, service_type=service)
     client = client_of(cast.program_manager)
-    expected = [
-        *SESSION_QUERIES,
-        "the case through the access funnel, with returnee, agency, worker",
-        "the reader's roles and agency kinds (what they see of the case)",
-        "triage history with assessors and decisions",
-        "unresolved flags with who raised them",
-        "header: the user's groups with their agencies",
-        "header: unread notification count",
-        "the dependents' cases, if visible",
-        "support plan goals with owner agencies",
-        "referrals of the case with their agencies",
-        "consent records with agencies and who recorded them",
-        "a lead transfer offer waiting for an answer",
-        "tasks of the case with owners and who did them",
-        "the latest visible notes with authors",
-        "documents the reader may read, with their uploaders (the documents section)",
-        "custody episodes",
-        "recent reviews",
-        "post-exit follow-ups",
-        "family contacts (case team only)",
-        "a program manager: is the reader in the lead agency (the access-log link)",
-        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
-    ]
+    expected = [*SESSION_QUERIES, *case_page_queries(manager=True)]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[case.pk]))
     assert len(response.context["referral_panel"]["referrals"]) == rows

@@ -7,6 +7,7 @@ from django.urls import reverse
 from tasks import services
 from tasks.models import Task
 from tasks.views import MY_TASKS_PAGE_SIZE
+from tests.casework.helpers import case_page_queries
 from tests.conftest import SESSION_QUERIES
 from tests.tasks.helpers import add_task, due_in
 
@@ -214,29 +215,7 @@ def test_case_page_task_section_query_count(cast, case, client_of, django_assert
         if i % 3 == 0:
             services.task_complete(actor=cast.social_worker, task=task)
     client = client_of(cast.social_worker)
-    expected = [
-        *SESSION_QUERIES[:5],
-        "the case through the access funnel, with returnee, agency, worker",
-        "the reader's roles and agency kinds (what they see of the case)",
-        "triage history with assessors and decisions",
-        "unresolved flags with who raised them",
-        "header: the user's groups with their agencies",
-        "header: unread notification count",
-        "the dependents' cases, if visible",
-        "support plan goals with owner agencies",
-        "referrals of the case with their agencies",
-        "consent records with agencies and who recorded them",
-        "a lead transfer offer waiting for an answer",
-        "tasks of the case with owners and who did them",
-        "the latest visible notes with authors",
-        "documents the reader may read, with their uploaders (the documents section)",
-        "custody episodes",
-        "recent reviews",
-        "post-exit follow-ups",
-        "family contacts (case team only)",
-        *SESSION_QUERIES[5:],
-        "audit: INSERT of the read event (by AuditMiddleware, after the view)",
-    ]
+    expected = [*SESSION_QUERIES, *case_page_queries()]
     with django_assert_num_queries(len(expected)):
         response = client.get(reverse("casework:case_detail", args=[case.pk]))
     assert len(response.context["task_panel"]["tasks"]) == rows
