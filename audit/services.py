@@ -83,6 +83,8 @@ def audit_refusal(*, object_type: str, object_id, case_id=None) -> None:
     """
     try:
         object_id = int(object_id)
+        if len(str(object_id)) > 64:  # the column's width: keep what was tried, cut
+            raise ValueError
     except (TypeError, ValueError):
         object_id = str(object_id)[:64]
     if case_id is not None and not isinstance(case_id, int):

@@ -32,6 +32,7 @@ from audit.views import ACCESS_LOG_PERMISSION, AUDITOR_PERMISSION
 from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission, Note
 from casework.parts import ANY_NOTE, NOTE_PARTS, RULES, VIEW, Audience, Part
 from casework.parts import CHANGE as CHANGE  # re-exported: the funnel's callers name it here
+from core.api import MAX_ID
 
 
 def case_access_condition(user, codename: str = VIEW, *, case_ref: str = "pk") -> Q:
@@ -75,10 +76,13 @@ def case_for_user(user, case_id, codename: str = VIEW) -> Case:
     forbidden alike: the trail may know what the response does not say.
     """
     try:
-        case_id = int(case_id)
+        number = int(case_id)
     except (TypeError, ValueError):
+        number = None
+    if number is None or not 0 < number <= MAX_ID:  # no record has such an id
         audit_refusal(object_type="casework.case", object_id=case_id)
-        raise Http404 from None
+        raise Http404
+    case_id = number
     case = (
         cases_for_user(user, codename)
         .select_related("returnee", "lead_agency", "assigned_worker")

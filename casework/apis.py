@@ -83,7 +83,7 @@ from casework.selectors import (
     timeline_entries,
     triage_history,
 )
-from core.api import PageNumberPagination, require_model_permission
+from core.api import MAX_ID, PageNumberPagination, require_model_permission
 from core.fields import (
     MultiLineSerializerField,
     OneLineSerializerField,
@@ -1245,9 +1245,6 @@ class FlagBoardApi(generics.ListAPIView):
 
 
 # --- Assignment, bulk reassignment, hand-over -------------------------------------------
-
-# The largest id Postgres keeps (bigint): a bigger number is a field error, not a 500.
-MAX_ID = 2**63 - 1
 
 
 def _worker_of_my_agencies(user, worker_id: int):

@@ -7,6 +7,10 @@ from rest_framework.response import Response
 
 from core.request_limits import REQUEST_TOO_LARGE, log_refusal, too_large_message
 
+# The largest id Postgres keeps (bigint): a bigger number names no record, and an
+# input field of ids says so as a field error, never a 500 from the database.
+MAX_ID = 2**63 - 1
+
 
 def require_model_permission(perm: str) -> type[permissions.BasePermission]:
     """A DRF permission class: the user's role must hold `perm` (object access is separate)."""

@@ -19,7 +19,7 @@ from casework.apis import (
     case_detail_data,
 )
 from casework.parts import Part
-from core.api import PageNumberPagination, require_model_permission
+from core.api import MAX_ID, PageNumberPagination, require_model_permission
 from core.fields import OneLineSerializerField
 from intake.selectors import person_changes, person_history
 from intake.services import (
@@ -83,7 +83,9 @@ class ReturneeRegisterInput(PersonInput):
     assigned_worker = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
-    parent_case = serializers.IntegerField(required=False, allow_null=True)
+    parent_case = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True
+    )
     acknowledge_duplicates = serializers.BooleanField(default=False)
 
     class Meta(PersonInput.Meta):

@@ -104,3 +104,23 @@ def test_dependents_and_parent_are_shown_only_when_visible(cast, client_of, regi
     )
     assert outsider_view.context["parent_case"] is None
     assert "Aigerim" not in outsider_view.content.decode()
+
+
+def test_an_id_no_bigint_can_hold_is_a_404_or_a_field_error_never_a_500(cast, client_of):
+    """Found by the schema fuzz: a parent case id past Postgres' bigint reached the
+    database and answered 500."""
+    client = client_of(cast.social_worker)
+    huge = 10**30
+
+    page = client.get(reverse("casework:case_detail", args=[huge]))
+    api = client.get(reverse("api-case-detail", args=[huge]))
+    register = client.post(
+        reverse("api-returnee-register"), {"parent_case": huge}, content_type="application/json"
+    )
+
+    assert page.status_code == 404
+    assert api.status_code == 404
+    assert register.status_code == 400
+    assert "parent_case" in register.json()
+    with pytest.raises(Http404):
+        case_for_user(cast.social_worker, str(10**80))

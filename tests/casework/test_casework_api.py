@@ -263,9 +263,10 @@ def test_every_endpoint_is_covered_by_these_lists():
     # The flags board is a list: tests/referrals/test_referral_api.py covers it; the
     # program managers' assignment endpoints, tests/casework/test_assignment.py; their
     # staff endpoints, tests/casework/test_staff_api.py; a follow-up review,
-    # tests/casework/test_followup_api.py.
+    # tests/casework/test_followup_api.py; the access log, tests/casework/test_access_log_api.py.
     named = {p.name for p in urlpatterns} - {
         "api-case-followup",
+        "api-case-access-log",
         "api-case-list",
         "api-case-detail",
         "api-flags-board",
