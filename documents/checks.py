@@ -166,6 +166,8 @@ def _office_document(file) -> FileType:
             if "mimetype" in names or "[Content_Types].xml" in names:
                 # A document of a kind we do not take (a presentation, an e-book…).
                 raise _refuse_unknown()
+    # zipfile raises NotImplementedError for a compression method it cannot read: such a
+    # container is no document we can check, so it is refused like a broken one.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
         raise _refuse_unknown() from None
     finally:
